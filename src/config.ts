@@ -1,0 +1,126 @@
+import { z } from 'zod';
+
+/** Empty strings count as unset, so `FOO=` in a compose file means "use the default". */
+const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+const opt = <T extends z.ZodType>(schema: T) => z.preprocess(blankToUndefined, schema.optional());
+const withDefault = <T extends z.ZodType>(schema: T, value: z.input<T>) =>
+  z.preprocess(blankToUndefined, schema.default(value as never));
+
+const positiveInt = z.coerce.number().int().positive();
+const bool = z.stringbool();
+const emailList = z
+  .string()
+  .transform((s) => s.split(',').map((a) => a.trim().toLowerCase()).filter(Boolean))
+  .pipe(z.array(z.email()));
+
+const hostPort = z
+  .string()
+  .regex(/^[^\s:]+:\d{1,5}$/, 'must be HOST:PORT, for example 127.0.0.1:2525')
+  .transform((s) => {
+    const i = s.lastIndexOf(':');
+    return { host: s.slice(0, i), port: Number(s.slice(i + 1)) };
+  });
+
+const imapUrl = z
+  .url()
+  .refine((u) => /^imaps?:\/\//.test(u), 'must be imap://user:pass@host:port/MAILBOX or imaps://...');
+
+const smtpUrl = z
+  .url()
+  .refine((u) => /^smtps?:\/\//.test(u), 'must be smtp://user:pass@host:port or smtps://...');
+
+const isoInstant = z.iso.datetime({ offset: true });
+
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24-hour)');
+
+export const configSchema = z.object({
+  DATABASE_URL: opt(z.string().regex(/^postgres(ql)?:\/\//, 'must be postgres://user@host:port/db')),
+  REDRESS_DATA_DIR: withDefault(z.string(), './.redress'),
+  EMBEDDED_PG_PORT: withDefault(z.coerce.number().int().min(1024).max(65535), 54329),
+  REDRESS_NOW: opt(isoInstant),
+  LOG_LEVEL: withDefault(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info'),
+
+  IMAP_URL: opt(imapUrl),
+  IMAP_PROCESSED_FOLDER: withDefault(z.string().min(1), 'Processed'),
+  IMAP_POLL_SECONDS: withDefault(positiveInt, 60),
+  IMAP_BATCH_SIZE: withDefault(positiveInt, 200),
+  IMAP_TLS_VERIFY: withDefault(bool, 'true'),
+
+  SMTP_LISTEN: withDefault(hostPort, '127.0.0.1:2525'),
+  SMTP_PROTOCOL: withDefault(z.enum(['smtp', 'lmtp']), 'smtp'),
+  SMTP_ENABLED: opt(bool),
+  SMTP_URL: opt(smtpUrl),
+
+  COMPLAINTS_ADDRESS: withDefault(z.email(), 'complaints@redress.localhost'),
+  OWN_ADDRESSES: withDefault(emailList, ''),
+  MAIL_DOMAIN: opt(z.string().regex(/^[a-z0-9.-]+$/i, 'must be a domain name')),
+  ORGANISATION_NAME: withDefault(z.string(), 'Redress Telecom'),
+  STAFF_REQUIRE_AUTH: withDefault(bool, 'false'),
+  AUTHSERV_ID: opt(z.string()),
+
+  MAX_MESSAGE_BYTES: withDefault(positiveInt, 25 * 1024 * 1024),
+  MAX_ATTACHMENTS: withDefault(positiveInt, 50),
+  MAX_HEADER_BYTES: withDefault(positiveInt, 256 * 1024),
+  MAX_MIME_DEPTH: withDefault(positiveInt, 20),
+
+  BUSINESS_TIMEZONE: withDefault(z.string().refine(isTimeZone, 'must be an IANA time zone such as Europe/London'), 'Europe/London'),
+  HOLIDAY_REGION: withDefault(z.string().regex(/^[A-Z]{2}(-[A-Z0-9]+)?$/, 'must be COUNTRY or COUNTRY-STATE, for example GB-ENG'), 'GB-ENG'),
+  BUSINESS_OPENS: withDefault(hhmm, '09:00'),
+  BUSINESS_CLOSES: withDefault(hhmm, '17:30'),
+  REPEAT_COMPLAINT_THRESHOLD: withDefault(positiveInt, 2),
+  REPEAT_COMPLAINT_WINDOW_DAYS: withDefault(positiveInt, 365),
+  MISSING_FACTS_MIN_WORDS: withDefault(positiveInt, 8),
+
+  // POLICY.md numbers: each rule's time is configuration, not a literal in code.
+  ACK_BUSINESS_DAYS: withDefault(positiveInt, 1),
+  REVIEW_BUSINESS_DAYS: withDefault(positiveInt, 1),
+  UPDATE_EVERY_BUSINESS_DAYS: withDefault(positiveInt, 5),
+  ENGINEERING_TARGET_BUSINESS_DAYS: withDefault(positiveInt, 3),
+  ENGINEERING_OVERDUE_BUSINESS_DAYS: withDefault(positiveInt, 5),
+  DIRECTOR_DAYS: withDefault(positiveInt, 5),
+  SILENCE_CLOSURE_BUSINESS_DAYS: withDefault(positiveInt, 5),
+  ADR_DAYS: withDefault(positiveInt, 56),
+  ADR_WARNING_DAYS: withDefault(positiveInt, 14),
+  DEADLINE_GRACE_SECONDS: withDefault(z.coerce.number().int().min(0), 300),
+  AUTO_REPLY_DAILY_CAP: withDefault(positiveInt, 10),
+  DIGEST_TIME: withDefault(hhmm, '08:30'),
+  DIGEST_RECIPIENTS: withDefault(emailList, ''),
+  SEND_RETRY_LIMIT: withDefault(z.coerce.number().int().min(0), 5),
+  SEND_RETRY_DELAY_SECONDS: withDefault(positiveInt, 60),
+});
+
+export type Config = z.output<typeof configSchema>;
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-GB', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Pure: reads the given environment once, reports every problem at once. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const result = configSchema.safeParse(env);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((i) => `${i.path.join('.') || '(config)'}: ${i.message}${describeValue(env, i.path)}`),
+    );
+  }
+  return result.data;
+}
+
+function describeValue(env: Record<string, string | undefined>, path: PropertyKey[]): string {
+  const key = String(path[0] ?? '');
+  const value = env[key];
+  if (value === undefined || /URL|PASS|SECRET/.test(key)) return '';
+  return ` (got ${JSON.stringify(value)})`;
+}

@@ -1,0 +1,39 @@
+/**
+ * The one error type. `code` is stable (logs, metrics, quarantine reasons); `retryable`
+ * says whether trying the same thing again later may succeed.
+ */
+export type ErrorCode =
+  | 'config'
+  | 'db'
+  | 'migration'
+  | 'imap'
+  | 'smtp'
+  | 'parse'
+  | 'limit'
+  | 'not_found'
+  | 'invalid_input'
+  | 'forbidden'
+  | 'conflict'
+  | 'send_failed';
+
+export class RedressError extends Error {
+  readonly code: ErrorCode;
+  readonly retryable: boolean;
+  readonly context: Record<string, unknown>;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    opts: { retryable?: boolean; cause?: unknown; context?: Record<string, unknown> } = {},
+  ) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = 'RedressError';
+    this.code = code;
+    this.retryable = opts.retryable ?? false;
+    this.context = opts.context ?? {};
+  }
+}
+
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
