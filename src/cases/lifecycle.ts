@@ -1,0 +1,357 @@
+import { adrNoticeOwed, type DeadlineFacts, type DeadlineKind } from '../policy/deadlines.ts';
+import type { StaffCommand } from '../staff/commands.ts';
+import type { StaffRole } from '../staff/staff-repo.ts';
+import type { OwnerRole } from './cases-repo.ts';
+import { isPriority } from './flags.ts';
+
+/** Everything the state machine knows of a case: plain data, loaded by the adapter. */
+export interface CaseFacts extends DeadlineFacts {
+  ownerRole: OwnerRole;
+  ownerStaffId: bigint | null;
+  priority: boolean;
+  outcome: string | null;
+  latestNote: string | null;
+  latestNoteAt: Date | null;
+  deadlockRequestedAt: Date | null;
+  deadlockDecision: 'issued' | 'refused' | null;
+  deadlockRefusalReason: string | null;
+  reopenedCount: number;
+  closedAt: Date | null;
+  closureReason: 'confirmed' | 'no_response' | 'withdrawn' | null;
+}
+
+export type CustomerMessageKind = 'reply' | 'confirmation' | 'not_resolved' | 'deadlock_request';
+
+export type LifecycleEvent =
+  | { type: 'opened' }
+  | { type: 'customer_message'; kind: CustomerMessageKind }
+  | { type: 'staff_command'; command: StaffCommand; staff: { email: string; role: StaffRole; id: bigint } }
+  | { type: 'deadline_due'; kind: DeadlineKind }
+  | { type: 'message_sent'; kind: string }
+  | { type: 'bounced'; outboundKind: string; recipient: string; diagnostic: string }
+  | { type: 'send_failed'; outboundKind: string; error: string }
+  | { type: 'command_refused'; verb: string; from: string; reason: string }
+  | { type: 'invalid_command'; error: string };
+
+/** Who a message goes to: the customer side, the sender of the mail answered (RFC 3834), the staff member who acted, a staff role, or all staff. */
+export type Audience = 'customer' | 'sender' | 'actor' | StaffRole | 'staff';
+
+export interface SendIntent {
+  kind: string;
+  to: Audience;
+  /** RFC 3834: automatic replies carry Auto-Submitted and count against the per-address cap. */
+  automatic: boolean;
+  data?: Record<string, unknown>;
+}
+
+export interface HistoryIntent {
+  event: string;
+  data?: Record<string, unknown>;
+}
+
+export interface Decision {
+  patch: Partial<CaseFacts>;
+  sends: SendIntent[];
+  /** Deadlines this event fulfils. */
+  kept: DeadlineKind[];
+  history: HistoryIntent[];
+  /** Set when a staff command is refused; nothing else happens then. */
+  error?: string;
+}
+
+const OPEN_STATUSES = new Set(['new', 'open', 'awaiting_confirmation']);
+
+/** The lifecycle of POLICY.md as one pure function: facts + event + now -> decision. */
+export function decide(f: CaseFacts, e: LifecycleEvent, now: Date): Decision {
+  switch (e.type) {
+    case 'opened':
+      return opened(f, now);
+    case 'customer_message':
+      return customerMessage(f, e.kind, now);
+    case 'staff_command':
+      return staffCommand(f, e.command, e.staff, now);
+    case 'deadline_due':
+      return deadlineDue(f, e.kind, now);
+    case 'message_sent':
+      return messageSent(f, e.kind, now);
+    case 'bounced':
+      return decision({
+        sends: [alert('staff', 'Our message to the customer bounced', [`${e.outboundKind} to ${e.recipient}: ${e.diagnostic}`], 'Check the address with the customer by another channel.')],
+        history: [{ event: 'outbound.bounced', data: { kind: e.outboundKind, recipient: e.recipient, diagnostic: e.diagnostic } }],
+      });
+    case 'send_failed':
+      return decision({
+        sends: [alert('staff', 'A message could not be sent', [`${e.outboundKind}: ${e.error}`], 'Fix the cause, then retry it with `redress outbox retry`.')],
+        history: [{ event: 'outbound.failed', data: { kind: e.outboundKind, error: e.error } }],
+      });
+    case 'invalid_command':
+      return decision({ error: e.error });
+    case 'command_refused':
+      return decision({
+        sends: [alert('staff', `Command #${e.verb} refused`, [`From ${e.from}: ${e.reason}.`], 'Nothing was done. If this person should act by email, add them with `redress staff add`.')],
+        history: [{ event: 'command.refused', data: { verb: e.verb, from: e.from, reason: e.reason } }],
+      });
+  }
+}
+
+function decision(d: Partial<Decision>): Decision {
+  return { patch: {}, sends: [], kept: [], history: [], ...d };
+}
+
+function alert(to: Audience, title: string, details: string[], nextSteps: string): SendIntent {
+  return { kind: 'staff_alert', to, automatic: false, data: { title, details, nextSteps } };
+}
+
+/** R1 acknowledge at once (R2 asks for what is missing), R4 review, R6 technical referral, R8 priority. */
+function opened(f: CaseFacts, now: Date): Decision {
+  const sends: SendIntent[] = [{ kind: 'ack', to: 'sender', automatic: true, data: { missingInfo: f.flags.includes('missing_facts') } }];
+  const history: HistoryIntent[] = [];
+  const patch: Partial<CaseFacts> = { lastCustomerContactAt: now };
+  if (f.flags.includes('technical')) {
+    patch.technicalSince = f.receivedAt;
+    sends.push(alert('engineering', 'Technical complaint referred to engineering (R6)', ['Classified technical on arrival.'], 'Investigate; the target is 3 business days, overdue at 5.'));
+    history.push({ event: 'escalated.engineering', data: { rule: 'R6', reason: 'classified technical' } });
+  }
+  if (f.priority) history.push({ event: 'priority.referral', data: { rule: 'R8', flags: f.flags } });
+  return decision({ patch, sends, history });
+}
+
+function customerMessage(f: CaseFacts, kind: CustomerMessageKind, now: Date): Decision {
+  if (kind === 'not_resolved') return notResolved(f, now);
+  if (f.status === 'closed' || f.status === 'withdrawn') return decision({});
+  if (kind === 'confirmation' && f.outcomeSentAt) {
+    // R11: closed on the customer's confirmation of the outcome, and told so.
+    return decision({
+      patch: { status: 'closed', closedAt: now, closureReason: 'confirmed' },
+      sends: [{ kind: 'closure_confirmed', to: 'customer', automatic: true }],
+      history: [{ event: 'case.closed', data: { rule: 'R11', reason: 'confirmed' } }],
+    });
+  }
+  const d = kind === 'deadlock_request' ? deadlockRequested(now) : decision({});
+  if (kind === 'confirmation') d.history.push({ event: 'confirmation.without_outcome', data: { rule: 'R17', note: 'no outcome given yet; the case stays open' } });
+  if (f.status === 'awaiting_confirmation') {
+    // Any reply to the outcome stops closure by silence (R12): staff must answer it.
+    d.patch.status = 'open';
+    d.history.push({ event: 'case.reopened', data: { reason: 'customer replied to the outcome' } });
+    if (kind !== 'deadlock_request') d.sends.push(alert('staff', 'Customer replied to the outcome', ['The reply is on the case.'], 'Read it and answer with #reply, or record a new #outcome.'));
+  }
+  return d;
+}
+
+/** R15: the customer asked; staff decide. */
+function deadlockRequested(now: Date): Decision {
+  return decision({
+    patch: { deadlockRequestedAt: now },
+    sends: [alert('staff', 'Deadlock letter requested (R15)', ['The customer asked for a deadlock letter.'], 'Reply with #deadlock to issue it, or #refuse-deadlock timely|vexatious|jurisdiction.')],
+    history: [{ event: 'deadlock.requested', data: { rule: 'R15' } }],
+  });
+}
+
+/** R13: not resolved -> reopened and escalated to the Director (R7). */
+function notResolved(f: CaseFacts, now: Date): Decision {
+  const reopen = f.status !== 'new' && f.status !== 'open';
+  const pending = directorPending(f);
+  return decision({
+    patch: {
+      status: 'open',
+      ownerRole: 'director',
+      // A Director determination already pending keeps its 5-day clock (R7).
+      directorEscalatedAt: pending ? f.directorEscalatedAt : now,
+      directorDeterminedAt: null,
+      closedAt: null,
+      closureReason: null,
+      reopenedCount: f.reopenedCount + (reopen ? 1 : 0),
+      lastCustomerContactAt: now,
+    },
+    sends: [
+      { kind: 'director_escalation', to: 'customer', automatic: true, data: { reason: 'outcome' } },
+      alert('director', 'Escalated to the Director (R7, R13)', ['The customer says the complaint is not resolved.'], 'Make a determination within 5 days and record it with #outcome.'),
+    ],
+    history: [
+      ...(reopen ? [{ event: 'case.reopened', data: { rule: 'R13' } }] : []),
+      { event: 'escalated.director', data: { rule: 'R7', reason: 'customer not satisfied' } },
+    ],
+  });
+}
+
+/** A deadline fires only while the facts still owe it: a stale timer never sends or closes anything. */
+function deadlineDue(f: CaseFacts, kind: DeadlineKind, now: Date): Decision {
+  switch (kind) {
+    case 'update':
+      if (f.status !== 'new' && f.status !== 'open') return decision({});
+      // R3: the latest staff note, else "still investigating".
+      return decision({
+        patch: { lastCustomerContactAt: now },
+        sends: [{ kind: 'progress', to: 'customer', automatic: true, data: { note: freshNote(f) } }],
+        kept: ['update'],
+        history: [{ event: 'progress.update', data: { rule: 'R3' } }],
+      });
+    case 'closure':
+      // R12, and R17: only an outcome the customer was sent can close by silence.
+      if (f.status !== 'awaiting_confirmation' || !f.outcomeSentAt) return decision({});
+      return decision({
+        patch: { status: 'closed', closedAt: now, closureReason: 'no_response' },
+        sends: [{ kind: 'closure_no_response', to: 'customer', automatic: true }],
+        kept: ['closure'],
+        history: [{ event: 'case.closed', data: { rule: 'R12', reason: 'no_response' } }],
+      });
+    case 'adr':
+      if (!adrNoticeOwed(f)) return decision({});
+      return decision({
+        patch: { adrNoticeSentAt: now, lastCustomerContactAt: now },
+        sends: [{ kind: 'adr_notice', to: 'customer', automatic: true }],
+        kept: ['adr'],
+        history: [{ event: 'adr.notice', data: { rule: 'R14' } }],
+      });
+    case 'adr_warning':
+      if (!adrNoticeOwed(f) || f.adrWarnedAt) return decision({});
+      return decision({
+        patch: { adrWarnedAt: now },
+        sends: [alert('staff', '8-week ADR date in 2 weeks (R14)', ['The customer will be told of their right to go to the Ombudsman.'], 'Resolve the case, or flag it vexatious or out-of-jurisdiction if that applies.')],
+        kept: ['adr_warning'],
+        history: [{ event: 'adr.warning', data: { rule: 'R14' } }],
+      });
+    default:
+      return decision({});
+  }
+}
+
+/** A note already passed on in an earlier update is not news; say "still investigating" instead. */
+function freshNote(f: CaseFacts): string | null {
+  if (!f.latestNote || !f.latestNoteAt) return null;
+  return !f.lastCustomerContactAt || f.latestNoteAt > f.lastCustomerContactAt ? f.latestNote : null;
+}
+
+function messageSent(f: CaseFacts, kind: string, now: Date): Decision {
+  if (kind === 'ack' && !f.acknowledgedAt) return decision({ patch: { acknowledgedAt: now }, kept: ['ack'], history: [{ event: 'acknowledged', data: { rule: 'R1' } }] });
+  return decision({});
+}
+
+function staffCommand(f: CaseFacts, c: StaffCommand, staff: { email: string; role: StaffRole; id: bigint }, now: Date): Decision {
+  const closedOk = c.verb === 'note' || c.verb === 'reply';
+  if (!OPEN_STATUSES.has(f.status) && !closedOk) return decision({ error: `the case is ${f.status}; #${c.verb} applies only to open cases` });
+  const d = commandEffect(f, c, staff, now);
+  if (d.error) return d;
+  return actedBy(f, d, staff, now);
+}
+
+/** Any staff action is the review of R4; an engineer's or the Director's action meets theirs (R6, R7). */
+function actedBy(f: CaseFacts, d: Decision, staff: { role: StaffRole; id: bigint }, now: Date): Decision {
+  const patch: Partial<CaseFacts> = { ...d.patch };
+  const kept = [...d.kept];
+  if (!f.reviewedAt) {
+    patch.reviewedAt = now;
+    kept.push('review');
+    if (f.status === 'new' && patch.status === undefined) patch.status = 'open';
+  }
+  if (staff.role === 'engineering' && f.technicalSince && !f.engineeringRespondedAt) {
+    patch.engineeringRespondedAt = now;
+    kept.push('engineering_target', 'engineering_overdue');
+  }
+  if (staff.role === 'director' && f.directorEscalatedAt && !f.directorDeterminedAt && (d.patch.outcome !== undefined || d.patch.latestNote !== undefined)) {
+    patch.directorDeterminedAt = now;
+    kept.push('director');
+  }
+  return { ...d, patch, kept };
+}
+
+function commandEffect(f: CaseFacts, c: StaffCommand, staff: { id: bigint }, now: Date): Decision {
+  switch (c.verb) {
+    case 'outcome':
+      return outcome(f, c.text, now);
+    case 'note':
+      return decision({ patch: { latestNote: c.text, latestNoteAt: now }, history: [{ event: 'note.added', data: { rule: 'R3', text: c.text } }] });
+    case 'reply':
+      return decision({
+        patch: { lastCustomerContactAt: now },
+        sends: [{ kind: 'reply', to: 'customer', automatic: false, data: { text: c.text } }],
+        history: [{ event: 'staff.reply', data: { text: c.text } }],
+      });
+    case 'escalate':
+      return escalate(f, c.to, now);
+    case 'flag':
+      return flag(f, c.flag, now);
+    case 'deadlock':
+      return decision({
+        patch: { deadlockDecision: 'issued', lastCustomerContactAt: now },
+        sends: [{ kind: 'deadlock_letter', to: 'customer', automatic: false }],
+        history: [{ event: 'deadlock.issued', data: { rule: 'R15' } }],
+      });
+    case 'refuse-deadlock':
+      return decision({
+        patch: { deadlockDecision: 'refused', deadlockRefusalReason: c.reason, lastCustomerContactAt: now },
+        sends: [{ kind: 'deadlock_refusal', to: 'customer', automatic: false, data: { reason: c.reason } }],
+        history: [{ event: 'deadlock.refused', data: { rule: 'R15', reason: c.reason } }],
+      });
+    case 'withdrawn':
+      // R17's one exception: withdrawn by the customer, closed without an outcome.
+      return decision({ patch: { status: 'withdrawn', closedAt: now, closureReason: 'withdrawn' }, history: [{ event: 'case.withdrawn', data: { rule: 'R17' } }] });
+    case 'assign':
+      return decision({ patch: { ownerStaffId: staff.id }, history: [{ event: 'case.assigned', data: { rule: 'R4', staffId: staff.id.toString() } }] });
+  }
+}
+
+/** R10: the outcome goes out in the customer's format and asks them to confirm closure. */
+function outcome(f: CaseFacts, text: string, now: Date): Decision {
+  const kept: DeadlineKind[] = [];
+  const patch: Partial<CaseFacts> = { outcome: text, outcomeSentAt: now, status: 'awaiting_confirmation', lastCustomerContactAt: now };
+  if (f.directorEscalatedAt && !f.directorDeterminedAt) {
+    patch.directorDeterminedAt = now;
+    kept.push('director');
+  }
+  if (f.technicalSince && !f.engineeringRespondedAt) {
+    patch.engineeringRespondedAt = now;
+    kept.push('engineering_target', 'engineering_overdue');
+  }
+  return decision({
+    patch,
+    kept,
+    sends: [{ kind: 'outcome', to: 'customer', automatic: false, data: { text } }],
+    history: [{ event: 'outcome.recorded', data: { rule: 'R10', text } }],
+  });
+}
+
+function escalate(f: CaseFacts, to: 'supervisor' | 'engineering' | 'director', now: Date): Decision {
+  if (to === 'supervisor') return decision({ patch: { ownerRole: 'supervisor' }, history: [{ event: 'escalated.supervisor', data: { rule: 'R5' } }] });
+  if (to === 'engineering') return referToEngineering(f, now, { ownerRole: 'engineering' });
+  if (directorPending(f)) return decision({ history: [{ event: 'escalated.director', data: { rule: 'R7', note: 'already with the Director' } }] });
+  return decision({
+    patch: { ownerRole: 'director', directorEscalatedAt: now, directorDeterminedAt: null, lastCustomerContactAt: now },
+    sends: [
+      { kind: 'director_escalation', to: 'customer', automatic: true, data: { reason: 'unresolved' } },
+      alert('director', 'Escalated to the Director (R7)', ['Support could not resolve the complaint.'], 'Make a determination within 5 days and record it with #outcome.'),
+    ],
+    history: [{ event: 'escalated.director', data: { rule: 'R7', reason: 'staff escalation' } }],
+  });
+}
+
+function directorPending(f: CaseFacts): boolean {
+  return f.directorEscalatedAt !== null && f.directorDeterminedAt === null;
+}
+
+/** R6: engineering alerted at once; target 3 business days, overdue at 5. A referral already open keeps its clock. */
+function referToEngineering(f: CaseFacts, now: Date, patch: Partial<CaseFacts>): Decision {
+  if (f.technicalSince && !f.engineeringRespondedAt) {
+    return decision({ patch: { ...patch, flags: withFlag(f.flags, 'technical') }, history: [{ event: 'escalated.engineering', data: { rule: 'R6', note: 'already with engineering' } }] });
+  }
+  return decision({
+    patch: { ...patch, technicalSince: now, engineeringRespondedAt: null, flags: withFlag(f.flags, 'technical') },
+    sends: [alert('engineering', 'Technical complaint referred to engineering (R6)', ['Staff referred the case.'], 'Investigate; the target is 3 business days, overdue at 5.')],
+    history: [{ event: 'escalated.engineering', data: { rule: 'R6' } }],
+  });
+}
+
+function flag(f: CaseFacts, name: string, now: Date): Decision {
+  const stored = name.replaceAll('-', '_');
+  if (stored === 'technical') return referToEngineering(f, now, {});
+  const flags = withFlag(f.flags, stored);
+  return decision({ patch: { flags, priority: isPriority(flags) }, history: [{ event: 'flag.added', data: { flag: stored, rule: flagRule(stored) } }] });
+}
+
+function flagRule(flag: string): string {
+  return flag === 'vexatious' || flag === 'out_of_jurisdiction' ? 'R14/R16' : 'R8';
+}
+
+function withFlag(flags: readonly string[], flag: string): string[] {
+  return flags.includes(flag) ? [...flags] : [...flags, flag];
+}

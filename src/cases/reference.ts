@@ -1,0 +1,36 @@
+import { randomBytes } from 'node:crypto';
+
+export const REFERENCE_PATTERN = /CMP-\d{4}-\d{6}/i;
+
+/** CMP-2026-000042: the year of receipt in the business time zone, then a per-year sequence. */
+export function formatReference(year: number, sequence: number): string {
+  return `CMP-${year}-${String(sequence).padStart(6, '0')}`;
+}
+
+export function yearIn(instant: Date, timeZone: string): number {
+  return Number(new Intl.DateTimeFormat('en-GB', { timeZone, year: 'numeric' }).format(instant));
+}
+
+const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
+
+/** 80 random bits as 16 lower-case base32 characters: the per-case token replies must carry. */
+export function newCaseToken(): string {
+  const bytes = randomBytes(10);
+  let bits = 0;
+  let value = 0;
+  let out = '';
+  for (const byte of bytes) {
+    value = (value << 8) | byte;
+    bits += 8;
+    while (bits >= 5) {
+      out += BASE32[(value >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+  }
+  return out;
+}
+
+/** The footer line customers quote back: reference and token together. */
+export function threadingTag(reference: string, token: string): string {
+  return `${reference}/${token}`;
+}

@@ -1,0 +1,68 @@
+/** Staff commands, by email (first line of the message) or CLI: one vocabulary, one parser. */
+export const ESCALATION_TARGETS = ['supervisor', 'engineering', 'director'] as const;
+export const STAFF_FLAGS = ['vulnerable', 'urgent', 'harm', 'technical', 'vexatious', 'out-of-jurisdiction'] as const;
+export const REFUSAL_REASONS = ['timely', 'vexatious', 'jurisdiction'] as const;
+
+export type StaffCommand =
+  | { verb: 'outcome'; text: string }
+  | { verb: 'note'; text: string }
+  | { verb: 'reply'; text: string }
+  | { verb: 'escalate'; to: (typeof ESCALATION_TARGETS)[number] }
+  | { verb: 'flag'; flag: (typeof STAFF_FLAGS)[number] }
+  | { verb: 'deadlock' }
+  | { verb: 'refuse-deadlock'; reason: (typeof REFUSAL_REASONS)[number] }
+  | { verb: 'withdrawn' }
+  | { verb: 'assign' };
+
+export const COMMAND_VERBS = ['outcome', 'note', 'reply', 'escalate', 'flag', 'deadlock', 'refuse-deadlock', 'withdrawn', 'assign'] as const;
+
+export type ParsedCommand = { ok: true; command: StaffCommand } | { ok: false; error: string };
+
+/** True when the text's first non-blank line starts with `#verb`: the message is meant as a command. */
+export function looksLikeCommand(text: string): boolean {
+  return /^#[a-z-]+/i.test(firstLine(text));
+}
+
+/** `#verb args` on the first line; the rest of the message is the text for outcome/note/reply. */
+export function parseCommand(text: string): ParsedCommand {
+  const lines = text.replace(/\r\n?/g, '\n').trim().split('\n');
+  const head = (lines[0] ?? '').trim();
+  const match = /^#([a-z-]+)[\s:]*(.*)$/i.exec(head);
+  if (!match) return { ok: false, error: `the first line must be a command such as #outcome, #note or #escalate director; got ${JSON.stringify(head.slice(0, 60))}` };
+  const verb = match[1]!.toLowerCase();
+  const arg = match[2]!.trim();
+  const body = [arg, ...lines.slice(1)].join('\n').trim();
+  return buildCommand(verb, arg, body);
+}
+
+export function buildCommand(verb: string, arg: string, body: string): ParsedCommand {
+  switch (verb) {
+    case 'outcome':
+    case 'note':
+    case 'reply':
+      return body ? { ok: true, command: { verb, text: body } } : { ok: false, error: `#${verb} needs text after it (on the same line or the lines below)` };
+    case 'escalate':
+      return oneOf(arg, ESCALATION_TARGETS, '#escalate', (to) => ({ verb: 'escalate', to }));
+    case 'flag':
+      return oneOf(arg, STAFF_FLAGS, '#flag', (flag) => ({ verb: 'flag', flag }));
+    case 'refuse-deadlock':
+      return oneOf(arg, REFUSAL_REASONS, '#refuse-deadlock', (reason) => ({ verb: 'refuse-deadlock', reason }));
+    case 'deadlock':
+    case 'withdrawn':
+    case 'assign':
+      return { ok: true, command: { verb } };
+    default:
+      return { ok: false, error: `unknown command #${verb}; known: ${COMMAND_VERBS.map((v) => `#${v}`).join(', ')}` };
+  }
+}
+
+function oneOf<T extends string>(arg: string, allowed: readonly T[], name: string, make: (v: T) => StaffCommand): ParsedCommand {
+  const word = (arg.split(/\s+/)[0] ?? '').toLowerCase().replace(/[.,;:!]+$/, '');
+  return (allowed as readonly string[]).includes(word)
+    ? { ok: true, command: make(word as T) }
+    : { ok: false, error: `${name} takes one of ${allowed.join(', ')}; got ${JSON.stringify(word)}` };
+}
+
+function firstLine(text: string): string {
+  return text.trimStart().split(/\r?\n/)[0] ?? '';
+}
