@@ -1,0 +1,106 @@
+import { simpleParser, type ParsedMail } from 'mailparser';
+import { SMTPServer, type SMTPServerDataStream } from 'smtp-server';
+
+export interface SinkMessage {
+  envelope: { from: string; to: string[] };
+  raw: Buffer;
+  parsed: ParsedMail;
+}
+
+export interface SmtpSink {
+  port: number;
+  url: string;
+  /** Everything accepted so far, in order of arrival. */
+  messages: SinkMessage[];
+  /** Resolves once `n` messages have arrived in total; rejects after `timeoutMs`. */
+  waitFor(n: number, timeoutMs?: number): Promise<void>;
+  clear(): void;
+  stop(): Promise<void>;
+}
+
+export interface SmtpSinkOptions {
+  /** Refuse a recipient at RCPT TO with this SMTP reply (e.g. 451 or 550); undefined accepts it. */
+  reject?: (rcpt: string) => { code: number; message: string } | undefined;
+}
+
+/**
+ * An in-process SMTP server that keeps what it receives: no auth, no TLS. A message is
+ * answered 250 only after it is parsed and stored, so when a client's send resolves the
+ * message is already in `messages`.
+ */
+export async function startSmtpSink(opts: SmtpSinkOptions = {}): Promise<SmtpSink> {
+  const messages: SinkMessage[] = [];
+  const waiters = new Set<() => void>();
+  const server = new SMTPServer({
+    secure: false,
+    authOptional: true,
+    disabledCommands: ['AUTH', 'STARTTLS'],
+    logger: false,
+    closeTimeout: 200,
+    onRcptTo(address, _session, callback) {
+      const refusal = opts.reject?.(address.address);
+      callback(refusal ? Object.assign(new Error(refusal.message), { responseCode: refusal.code }) : null);
+    },
+    onData(stream, session, callback) {
+      readAll(stream)
+        .then(async (raw) => {
+          const parsed = await simpleParser(raw);
+          const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
+          messages.push({ envelope: { from, to: session.envelope.rcptTo.map((r) => r.address) }, raw, parsed });
+          for (const wake of waiters) wake();
+          callback(null, 'stored');
+        })
+        .catch((err: unknown) => callback(Object.assign(new Error(`sink could not read the message: ${String(err)}`), { responseCode: 451 })));
+    },
+  });
+  const port = await listen(server);
+  server.on('error', () => {}); // client resets in failure tests are expected
+
+  return {
+    port,
+    url: `smtp://127.0.0.1:${port}`,
+    messages,
+    waitFor(n, timeoutMs = 5000) {
+      if (messages.length >= n) return Promise.resolve();
+      return new Promise<void>((resolve, reject) => {
+        const wake = () => {
+          if (messages.length < n) return;
+          clearTimeout(timer);
+          waiters.delete(wake);
+          resolve();
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(wake);
+          reject(new Error(`smtp sink: waited ${timeoutMs} ms for ${n} message(s), have ${messages.length}`));
+        }, timeoutMs);
+        waiters.add(wake);
+      });
+    },
+    clear() {
+      messages.length = 0;
+    },
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** Port 0: the OS picks a free port at bind time, so two sinks (or test files) can never race for one. */
+function listen(server: SMTPServer): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', reject);
+      const address = server.server.address();
+      if (typeof address === 'object' && address) resolve(address.port);
+      else reject(new Error('smtp sink: no port'));
+    });
+  });
+}
+
+function readAll(stream: SMTPServerDataStream): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    stream.on('data', (c: Buffer) => chunks.push(c));
+    stream.on('end', () => resolve(Buffer.concat(chunks)));
+    stream.on('error', reject);
+  });
+}
