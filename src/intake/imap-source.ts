@@ -1,0 +1,439 @@
+import { ImapFlow, type FetchMessageObject, type Logger as ImapFlowLogger } from 'imapflow';
+import type { Sql } from '../db/pool.ts';
+import { RedressError, errorMessage } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import { advanceCursor, getCursor, resetCursor } from './cursor-repo.ts';
+import { createMailboxLock, type MailboxLock } from './mailbox-lock.ts';
+import type { IntakeInput, ProcessMessage } from './types.ts';
+
+export interface ImapSourceOptions {
+  url: string;
+  processedFolder: string;
+  pollSeconds: number;
+  batchSize: number;
+  tlsVerify: boolean;
+}
+
+export interface DrainStats {
+  fetched: number;
+  stored: number;
+  duplicates: number;
+  moved: number;
+  /** Messages whose processing failed for good: left in the mailbox, flagged FAILED_KEYWORD. */
+  failed: number;
+}
+
+export interface ImapSourceDeps {
+  sql: Sql;
+  log: Logger;
+  process: ProcessMessage;
+  /** Test seam: runs after a message's transaction committed and before it is flagged and moved. */
+  hooks?: { afterCommit?(uid: number): void | Promise<void> };
+}
+
+export interface ImapSource {
+  /** Connect, take the lock, drain the mailbox once, release, disconnect. */
+  drainOnce(): Promise<DrainStats>;
+  /** Works until the signal aborts, then finishes the message in hand, releases the lock and logs out. */
+  run(signal: AbortSignal): Promise<void>;
+}
+
+/** Keyword on a message that failed for good, so it is not offered again on every drain. */
+export const FAILED_KEYWORD = '$RedressFailed';
+const BACKOFF_MIN_MS = 1_000;
+const BACKOFF_MAX_MS = 60_000;
+/** Longest IDLE before a poll, under imapflow's 5-minute socket inactivity timeout. */
+const MAX_WAIT_MS = 240_000;
+
+export interface MailboxAddress {
+  secure: boolean;
+  host: string;
+  port: number;
+  user: string;
+  pass: string;
+  mailbox: string;
+  /** `user@host:port/MAILBOX`: the cursor row and the lock key. */
+  identity: string;
+}
+
+/** Parses IMAP_URL. Messages never repeat the URL, which carries the password. */
+export function parseImapUrl(raw: string): MailboxAddress {
+  const hint = 'IMAP_URL must look like imap://user:password@host:port/MAILBOX (or imaps:// for TLS)';
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new RedressError('imap', `${hint}; it is not a valid URL`);
+  }
+  if (url.protocol !== 'imap:' && url.protocol !== 'imaps:') {
+    throw new RedressError('imap', `${hint}; got scheme ${url.protocol}`);
+  }
+  const secure = url.protocol === 'imaps:';
+  const user = decodeURIComponent(url.username);
+  const pass = decodeURIComponent(url.password);
+  if (!user || !pass || !url.hostname) throw new RedressError('imap', `${hint}; the user, password or host is missing`);
+  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  const port = url.port ? Number(url.port) : secure ? 993 : 143;
+  const mailbox = decodeURIComponent(url.pathname.replace(/^\//, '').split(';')[0] ?? '') || 'INBOX';
+  return { secure, host, port, user, pass, mailbox, identity: `${user}@${host}:${port}/${mailbox}` };
+}
+
+export function createImapSource(deps: ImapSourceDeps, opts: ImapSourceOptions): ImapSource {
+  const addr = parseImapUrl(opts.url);
+  if (opts.processedFolder === addr.mailbox) {
+    throw new RedressError('imap', `IMAP_PROCESSED_FOLDER must differ from the mailbox read (${addr.mailbox})`);
+  }
+  const log = deps.log.child({ component: 'imap', mailbox: addr.identity });
+  const imapflowLog = imapflowLogger(deps.log.child({ component: 'imapflow', mailbox: addr.identity }));
+  const pollMs = Math.min(opts.pollSeconds * 1000, MAX_WAIT_MS);
+  const ctx: DrainContext = { deps, opts, addr, log, imapflowLog };
+
+  async function drainOnce(): Promise<DrainStats> {
+    const lock = createMailboxLock(deps.sql, addr.identity);
+    if (!(await lock.tryAcquire())) {
+      log.info('another worker holds the lock on this mailbox; not draining');
+      return emptyStats();
+    }
+    try {
+      const session = await openSession(ctx);
+      try {
+        return await drain(ctx, session);
+      } finally {
+        await session.close();
+      }
+    } finally {
+      await lock.release();
+    }
+  }
+
+  async function run(signal: AbortSignal): Promise<void> {
+    const lock = createMailboxLock(deps.sql, addr.identity);
+    let backoffMs = BACKOFF_MIN_MS;
+    let standby = false;
+    log.info('IMAP intake started');
+    try {
+      while (!signal.aborted) {
+        try {
+          if (!(await lock.isHeld())) {
+            if (!(await lock.tryAcquire())) {
+              if (!standby) log.info('standby: another worker holds the lock on this mailbox; retrying every poll interval');
+              standby = true;
+              await sleep(pollMs, signal);
+              continue;
+            }
+            log.info('took the mailbox lock');
+            standby = false;
+          }
+          await serve(lock, signal, () => (backoffMs = BACKOFF_MIN_MS));
+        } catch (err) {
+          const level = isRetryable(err) ? 'warn' : 'error';
+          log[level]({ err: errorMessage(err), retryInMs: backoffMs }, 'IMAP intake failed; trying again after a pause');
+          await sleep(backoffMs, signal);
+          backoffMs = Math.min(backoffMs * 2, BACKOFF_MAX_MS);
+        }
+      }
+    } finally {
+      await lock.release();
+      log.info('IMAP intake stopped');
+    }
+  }
+
+  /** One connection: drain, wait for IDLE news or the poll interval, repeat. */
+  async function serve(lock: MailboxLock, signal: AbortSignal, healthy: () => void): Promise<void> {
+    const session = await openSession(ctx);
+    try {
+      while (!signal.aborted) {
+        if (!(await lock.isHeld())) {
+          log.warn('lost the mailbox lock (database connection dropped); taking it again before reading on');
+          return;
+        }
+        const stats = await drain(ctx, session, signal);
+        healthy();
+        if (stats.fetched > 0) log.info(stats, 'drained mailbox');
+        if (signal.aborted) return;
+        await session.waitForNews(pollMs, signal);
+        if (session.closed) throw new RedressError('imap', 'IMAP connection closed', { retryable: true });
+      }
+    } finally {
+      await session.close();
+    }
+  }
+
+  return { drainOnce, run };
+}
+
+interface DrainContext {
+  deps: ImapSourceDeps;
+  opts: ImapSourceOptions;
+  addr: MailboxAddress;
+  log: Logger;
+  imapflowLog: ImapFlowLogger;
+}
+
+interface Session {
+  client: ImapFlow;
+  uidValidity: bigint;
+  readonly closed: boolean;
+  /** Clears the "something changed" mark; call before looking at the mailbox. */
+  takeNews(): void;
+  waitForNews(ms: number, signal: AbortSignal): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function openSession({ opts, addr, log, imapflowLog }: DrainContext): Promise<Session> {
+  const client = new ImapFlow({
+    host: addr.host,
+    port: addr.port,
+    secure: addr.secure,
+    auth: { user: addr.user, pass: addr.pass },
+    tls: { rejectUnauthorized: opts.tlsVerify },
+    logger: imapflowLog,
+    disableAutoIdle: true, // we IDLE ourselves between drains, and only then
+    connectionTimeout: 30_000,
+  });
+  let news = false;
+  let closed = false;
+  let wake: (() => void) | undefined;
+  const notify = () => {
+    news = true;
+    wake?.();
+  };
+  client.on('error', (err) => log.warn({ err: errorMessage(err) }, 'IMAP connection error'));
+  client.on('exists', notify);
+  client.on('close', () => {
+    closed = true;
+    notify();
+  });
+
+  try {
+    await client.connect();
+    const mailbox = await client.mailboxOpen(addr.mailbox);
+    await ensureFolder(client, opts.processedFolder);
+    return {
+      client,
+      uidValidity: mailbox.uidValidity,
+      get closed() {
+        return closed;
+      },
+      takeNews: () => (news = false),
+      waitForNews: async (ms, signal) => {
+        if (news || closed) return;
+        client.idle().catch(() => {}); // ended by the next command, or by the connection closing
+        await sleep(ms, signal, (w) => (wake = w));
+        wake = undefined;
+      },
+      close: async () => {
+        // LOGOUT politely, but a half-open connection must not hold up a shutdown
+        if (!closed) {
+          const giveUp = new AbortController();
+          await Promise.race([client.logout().catch(() => {}), sleep(5_000, giveUp.signal)]);
+          giveUp.abort(); // clears the timer
+        }
+        client.close();
+      },
+    };
+  } catch (err) {
+    client.close();
+    throw translateConnectError(err, addr);
+  }
+}
+
+async function ensureFolder(client: ImapFlow, folder: string): Promise<void> {
+  try {
+    await client.mailboxCreate(folder); // { created: false } when it already exists
+  } catch (err) {
+    const listed = await client.list().catch(() => []);
+    if (!listed.some((m) => m.path === folder)) {
+      throw new RedressError('imap', `cannot create IMAP_PROCESSED_FOLDER "${folder}": create it on the server or pick another name`, {
+        cause: err,
+      });
+    }
+  }
+}
+
+/**
+ * Offers every message in the mailbox to the intake, in UID order and in batches, then flags
+ * and moves what committed. Messages at or below the cursor are leftovers from a crash between
+ * commit and move: the intake answers 'duplicate' for them and they are moved like the rest.
+ */
+async function drain(ctx: DrainContext, session: Session, signal?: AbortSignal): Promise<DrainStats> {
+  const stats = emptyStats();
+  const offered = new Set<number>(); // a message the server failed to move is not offered twice in one drain
+  const lastUid = await syncCursor(ctx, session.uidValidity);
+  for (;;) {
+    session.takeNews();
+    const uids = (await pendingUids(session.client)).filter((uid) => !offered.has(uid));
+    if (uids.length === 0) return stats;
+    const leftovers = offered.size === 0 ? uids.filter((uid) => uid <= lastUid).length : 0;
+    if (leftovers > 0) ctx.log.info({ leftovers, lastUid }, 're-offering messages stored earlier but not yet moved');
+    for (const uid of uids) offered.add(uid);
+    for (let i = 0; i < uids.length; i += ctx.opts.batchSize) {
+      await drainBatch(ctx, session, uids.slice(i, i + ctx.opts.batchSize), stats, signal);
+      if (signal?.aborted) return stats;
+    }
+  }
+}
+
+async function drainBatch(ctx: DrainContext, session: Session, uids: number[], stats: DrainStats, signal?: AbortSignal) {
+  // Fetch the whole batch first: no other IMAP command may run inside a fetch iterator.
+  const messages = (await session.client.fetchAll(uidSet(uids), { uid: true, internalDate: true, source: true }, { uid: true }))
+    .sort((a, b) => a.uid - b.uid);
+  stats.fetched += messages.length;
+  const committed: number[] = [];
+  const failed: number[] = [];
+  let retryLater: unknown;
+  for (const message of messages) {
+    if (signal?.aborted) break; // the message in hand is finished; the rest wait for the next start
+    let status: 'stored' | 'duplicate' | 'failed';
+    try {
+      status = await processOne(ctx, session.uidValidity, message);
+    } catch (err) {
+      retryLater = err;
+      break;
+    }
+    stats[status === 'duplicate' ? 'duplicates' : status] += 1;
+    if (status === 'failed') {
+      failed.push(message.uid);
+      continue;
+    }
+    await ctx.deps.hooks?.afterCommit?.(message.uid); // a throw here is a crash: nothing gets moved
+    committed.push(message.uid);
+  }
+  stats.moved += await settle(ctx, session.client, committed, failed);
+  if (retryLater !== undefined) throw retryLater;
+}
+
+/** Hands one message to the intake; 'failed' when it failed for good (logged, skipped), throws when it may succeed later. */
+async function processOne(ctx: DrainContext, uidValidity: bigint, message: FetchMessageObject): Promise<'stored' | 'duplicate' | 'failed'> {
+  const { deps, addr, log } = ctx;
+  const uid = message.uid;
+  try {
+    const outcome = await deps.process(toInput(addr.mailbox, uidValidity, message), (tx) =>
+      advanceCursor(tx, addr.identity, uidValidity, uid),
+    );
+    return outcome.status;
+  } catch (err) {
+    if (isRetryable(err)) throw err;
+    log.error({ uid, uidValidity: String(uidValidity), err: errorMessage(err) }, `message failed; left in the mailbox flagged ${FAILED_KEYWORD}`);
+    await advanceCursor(deps.sql, addr.identity, uidValidity, uid);
+    return 'failed';
+  }
+}
+
+function toInput(mailbox: string, uidValidity: bigint, message: FetchMessageObject): IntakeInput {
+  const receivedAt = message.internalDate === undefined ? undefined : new Date(message.internalDate);
+  if (!message.source || !receivedAt || Number.isNaN(receivedAt.getTime())) {
+    throw new RedressError('imap', `the server returned no source or INTERNALDATE for uid ${message.uid}`);
+  }
+  return { raw: message.source, receivedAt, source: 'imap', sourceRef: `${mailbox};uidvalidity=${uidValidity};uid=${message.uid}` };
+}
+
+/** Only after commit: \Seen and move what is stored; mark what failed so it is not offered again. Returns how many moved. */
+async function settle(ctx: DrainContext, client: ImapFlow, committed: number[], failed: number[]): Promise<number> {
+  if (failed.length > 0 && !(await client.messageFlagsAdd(uidSet(failed), [FAILED_KEYWORD], { uid: true }))) {
+    ctx.log.warn({ uids: failed }, `could not flag failed messages ${FAILED_KEYWORD}; they will be offered again on the next drain`);
+  }
+  if (committed.length === 0) return 0;
+  const set = uidSet(committed);
+  if (!(await client.messageFlagsAdd(set, ['\\Seen'], { uid: true }))) {
+    throw new RedressError('imap', `could not flag messages ${set} as \\Seen`, { retryable: true });
+  }
+  const moved = await client.messageMove(set, ctx.opts.processedFolder, { uid: true });
+  if (!moved) throw new RedressError('imap', `could not move messages ${set} to ${ctx.opts.processedFolder}`, { retryable: true });
+  return moved.uidMap?.size ?? committed.length;
+}
+
+/** The last UID handed over at this UIDVALIDITY (0 after a reset). */
+async function syncCursor({ deps, addr, log }: DrainContext, uidValidity: bigint): Promise<number> {
+  const cursor = await getCursor(deps.sql, addr.identity);
+  if (cursor?.uidValidity === uidValidity) return Number(cursor.lastUid);
+  if (cursor) {
+    log.warn(
+      { storedUidValidity: String(cursor.uidValidity), uidValidity: String(uidValidity), lastUid: String(cursor.lastUid) },
+      'UIDVALIDITY changed: reading the mailbox from the start (messages already stored count as duplicates)',
+    );
+  }
+  await resetCursor(deps.sql, addr.identity, uidValidity);
+  return 0;
+}
+
+/** UIDs in the mailbox not marked as failed, ascending. */
+async function pendingUids(client: ImapFlow): Promise<number[]> {
+  const uids = await client.search({ unKeyword: FAILED_KEYWORD }, { uid: true });
+  if (!uids) throw new RedressError('imap', 'SEARCH failed', { retryable: true });
+  return [...uids].sort((a, b) => a - b);
+}
+
+/** "1:3,7,9:10" from [1,2,3,7,9,10] (sorted). */
+export function uidSet(uids: number[]): string {
+  const parts: string[] = [];
+  for (let i = 0; i < uids.length; ) {
+    let j = i;
+    while (j + 1 < uids.length && uids[j + 1] === (uids[j] ?? 0) + 1) j += 1;
+    parts.push(i === j ? `${uids[i]}` : `${uids[i]}:${uids[j]}`);
+    i = j + 1;
+  }
+  return parts.join(',');
+}
+
+function emptyStats(): DrainStats {
+  return { fetched: 0, stored: 0, duplicates: 0, moved: 0, failed: 0 };
+}
+
+const RETRYABLE_CODES = new Set([
+  'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT',
+  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN',
+]);
+
+/** Database down, a dropped connection, a serialization failure: worth trying again later. */
+export function isRetryable(err: unknown): boolean {
+  if (err instanceof RedressError) return err.retryable;
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string') return false;
+  return RETRYABLE_CODES.has(code) || /^(08|40|53)...$|^57P0[123]$/.test(code);
+}
+
+function translateConnectError(err: unknown, addr: MailboxAddress): RedressError {
+  if (err instanceof RedressError) return err;
+  const e = err as { authenticationFailed?: boolean; mailboxMissing?: boolean; serverResponseCode?: string; responseText?: string; code?: string };
+  const where = `${addr.user} at ${addr.host}:${addr.port}`;
+  if (e.authenticationFailed) {
+    return new RedressError('imap', `IMAP login failed for ${where}: check the user and password in IMAP_URL`, { cause: err });
+  }
+  if (e.mailboxMissing || e.serverResponseCode === 'NONEXISTENT') {
+    return new RedressError('imap', `mailbox "${addr.mailbox}" does not exist for ${where}: create it or fix the path in IMAP_URL`, { cause: err });
+  }
+  if (/certificate|self[- ]signed|CERT_/i.test(`${e.code ?? ''} ${errorMessage(err)}`)) {
+    return new RedressError('imap', `TLS certificate of ${addr.host} not trusted (${errorMessage(err)}): fix the certificate or set IMAP_TLS_VERIFY=false`, { cause: err });
+  }
+  const detail = e.responseText ?? e.code ?? errorMessage(err);
+  return new RedressError('imap', `IMAP session with ${addr.host}:${addr.port} failed (${detail}): check IMAP_URL and that the server is up`, {
+    retryable: true,
+    cause: err,
+  });
+}
+
+/** imapflow logs at trace level to stdout unless handed a logger: its chatter goes one level down. */
+function imapflowLogger(child: Logger): ImapFlowLogger {
+  return {
+    debug: (o) => child.trace(o),
+    info: (o) => child.debug(o),
+    warn: (o) => child.warn(o),
+    error: (o) => child.error(o),
+  };
+}
+
+/** Resolves after `ms`, on abort, or when the function handed to `onWake` is called. */
+function sleep(ms: number, signal: AbortSignal, onWake?: (wake: () => void) => void): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+    onWake?.(done);
+  });
+}

@@ -1,0 +1,472 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Sql } from '../../src/db/pool.ts';
+import { RedressError } from '../../src/errors.ts';
+import {
+  createImapSource,
+  FAILED_KEYWORD,
+  parseImapUrl,
+  uidSet,
+  type ImapSourceDeps,
+  type ImapSourceOptions,
+} from '../../src/intake/imap-source.ts';
+import type { ProcessMessage } from '../../src/intake/types.ts';
+import { createLogger } from '../../src/log.ts';
+import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { startDovecot, type Dovecot } from '../helpers/dovecot.ts';
+import { startProxy } from '../helpers/tcp-proxy.ts';
+
+const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
+let db: TestDb;
+let dovecot: Dovecot;
+
+beforeAll(async () => {
+  [db, dovecot] = await Promise.all([createTestDb(), startDovecot()]);
+});
+afterAll(async () => {
+  await dovecot?.stop();
+  await db?.drop();
+});
+
+/**
+ * A small but real processor: stores the raw message under a sha256 identity and runs the
+ * source's afterStore in the same transaction, as the intake use case does.
+ */
+function storeProcessor(sql: Sql): ProcessMessage {
+  return (input, afterStore) =>
+    sql.begin(async (tx) => {
+      const sha = createHash('sha256').update(input.raw).digest('hex');
+      const [inserted] = await tx<[{ id: bigint }?]>`
+        insert into inbound_messages (identity, raw_sha256, raw, size_bytes, source, source_ref, received_at, kind)
+        values (${`sha256:${sha}`}, ${sha}, ${input.raw}, ${input.raw.length}, ${input.source}, ${input.sourceRef ?? null}, ${input.receivedAt}, 'other')
+        on conflict (identity) do nothing
+        returning id`;
+      const [known] = inserted ? [inserted] : await tx<[{ id: bigint }]>`select id from inbound_messages where identity = ${`sha256:${sha}`}`;
+      await afterStore?.(tx);
+      return { status: inserted ? 'stored' : 'duplicate', inboundId: known!.id, kind: 'other', caseOpened: false } as const;
+    });
+}
+
+interface Outcome {
+  worker: string;
+  uid: number;
+  status: 'stored' | 'duplicate';
+  at: number;
+}
+
+/** Records what each worker's processor answered, and lets a test await a condition on it. */
+function tracker() {
+  const outcomes: Outcome[] = [];
+  const waiters = new Set<() => void>();
+  const inFlight = new Map<string, number>();
+  let overlapped = false;
+  const wrap =
+    (worker: string, inner: ProcessMessage): ProcessMessage =>
+    async (input, afterStore) => {
+      if ([...inFlight].some(([w, n]) => w !== worker && n > 0)) overlapped = true;
+      inFlight.set(worker, (inFlight.get(worker) ?? 0) + 1);
+      try {
+        const out = await inner(input, afterStore);
+        outcomes.push({ worker, uid: Number(/uid=(\d+)/.exec(input.sourceRef ?? '')?.[1]), status: out.status, at: Date.now() });
+        for (const w of waiters) w();
+        return out;
+      } finally {
+        inFlight.set(worker, (inFlight.get(worker) ?? 1) - 1);
+      }
+    };
+  const until = (what: string, done: (o: Outcome[]) => boolean, timeoutMs = 30_000) =>
+    new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (!done(outcomes)) return;
+        cleanup();
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`));
+      }, timeoutMs);
+      const cleanup = () => {
+        clearTimeout(timer);
+        waiters.delete(check);
+      };
+      waiters.add(check);
+      check();
+    });
+  const count = (status: Outcome['status']) => outcomes.filter((o) => o.status === status).length;
+  return { outcomes, wrap, until, count, overlapped: () => overlapped };
+}
+
+/** Awaits a condition checked against the outside world (mailbox contents), with a timeout. */
+async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+const freshUser = () => `u${randomBytes(5).toString('hex')}`;
+
+function mail(tag: string, n: number, body = `My broadband has been down for ${n} days and nobody has called back.`): string {
+  return [
+    `From: Customer ${n} <customer${n}@example.com>`,
+    'To: complaints@redress.localhost',
+    `Subject: ${tag} complaint ${n}`,
+    `Message-ID: <${tag}.${n}@example.com>`,
+    'Date: Mon, 05 Jan 2026 10:00:00 +0000',
+    'MIME-Version: 1.0',
+    'Content-Type: text/plain; charset=utf-8',
+    '',
+    body,
+    '',
+  ].join('\r\n');
+}
+
+function source(
+  user: string,
+  opts: Partial<ImapSourceOptions> & { process?: ProcessMessage; hooks?: ImapSourceDeps['hooks'] } = {},
+) {
+  const { process: processMessage = storeProcessor(db.sql), hooks, ...rest } = opts;
+  return createImapSource(
+    { sql: db.sql, log, process: processMessage, hooks },
+    { url: dovecot.url(user), processedFolder: 'Processed', pollSeconds: 1, batchSize: 50, tlsVerify: true, ...rest },
+  );
+}
+
+function running(src: { run(signal: AbortSignal): Promise<void> }) {
+  const ac = new AbortController();
+  const done = src.run(ac.signal);
+  return { done, stop: async () => (ac.abort(), await done) };
+}
+
+/** Rows stored for one test's messages (every message of a test carries its user name as tag). */
+async function rows(tag: string) {
+  return db.sql<{ identity: string; received_at: Date; source_ref: string }[]>`
+    select identity, received_at, source_ref from inbound_messages
+     where position(${Buffer.from(tag)}::bytea in raw) > 0 order by id`;
+}
+
+async function cursor(user: string) {
+  const [row] = await db.sql<[{ uid_validity: bigint; last_uid: bigint }?]>`
+    select uid_validity, last_uid from mailbox_cursors where mailbox = ${`${user}@127.0.0.1:${dovecot.port}/INBOX`}`;
+  return row;
+}
+
+async function advisoryLocksHere(): Promise<number> {
+  const [row] = await db.sql<[{ n: number }]>`
+    select count(*)::int as n from pg_locks
+     where locktype = 'advisory' and granted and database = (select oid from pg_database where datname = current_database())`;
+  return row.n;
+}
+
+describe('IMAP intake', () => {
+  it('stores each new message once with INTERNALDATE as its receipt time, then flags it \\Seen and moves it to Processed (POLICY: receipt time)', async () => {
+    const user = freshUser();
+    const dates = [new Date('2025-03-14T09:26:53Z'), new Date('2025-12-24T23:59:59Z'), new Date('2026-01-02T08:00:00Z')];
+    for (const [i, internalDate] of dates.entries()) await dovecot.append(user, mail(user, i), { internalDate });
+    const uidValidity = await dovecot.uidValidity(user, 'INBOX');
+
+    const stats = await source(user).drainOnce();
+
+    expect(stats).toEqual({ fetched: 3, stored: 3, duplicates: 0, moved: 3, failed: 0 });
+    const stored = await rows(user);
+    expect(stored.map((r) => r.received_at.toISOString())).toEqual(dates.map((d) => d.toISOString()));
+    expect(stored.map((r) => r.source_ref)).toEqual([1, 2, 3].map((uid) => `INBOX;uidvalidity=${uidValidity};uid=${uid}`));
+    expect(await dovecot.list(user, 'INBOX')).toEqual([]);
+    const processed = await dovecot.list(user, 'Processed');
+    expect(processed).toHaveLength(3);
+    for (const m of processed) expect(m.flags).toContain('\\Seen');
+    expect(await cursor(user)).toEqual({ uid_validity: BigInt(uidValidity), last_uid: 3n });
+    expect(await source(user).drainOnce()).toEqual({ fetched: 0, stored: 0, duplicates: 0, moved: 0, failed: 0 });
+  });
+
+  it('stores a message exactly once when the worker crashes between commit and move', async () => {
+    const user = freshUser();
+    await dovecot.append(user, mail(user, 1));
+    await dovecot.append(user, mail(user, 2));
+
+    const crashing = source(user, {
+      hooks: {
+        afterCommit: (uid) => {
+          if (uid === 1) throw new Error('simulated crash after commit');
+        },
+      },
+    });
+    await expect(crashing.drainOnce()).rejects.toThrow('simulated crash after commit');
+    expect(await rows(user)).toHaveLength(1);
+    expect((await cursor(user))?.last_uid).toBe(1n);
+    expect((await dovecot.list(user, 'INBOX')).map((m) => m.uid)).toEqual([1, 2]); // neither flagged nor moved
+
+    const stats = await source(user).drainOnce();
+
+    expect(stats).toEqual({ fetched: 2, stored: 1, duplicates: 1, moved: 2, failed: 0 });
+    expect(await rows(user)).toHaveLength(2);
+    expect(await dovecot.list(user, 'INBOX')).toEqual([]);
+    expect(await dovecot.list(user, 'Processed')).toHaveLength(2);
+  });
+
+  it('stores a message delivered twice once, and moves both copies', async () => {
+    const user = freshUser();
+    await dovecot.append(user, mail(user, 1));
+    await dovecot.append(user, mail(user, 1));
+
+    const stats = await source(user).drainOnce();
+
+    expect(stats).toEqual({ fetched: 2, stored: 1, duplicates: 1, moved: 2, failed: 0 });
+    expect(await rows(user)).toHaveLength(1);
+    expect(await dovecot.list(user, 'INBOX')).toEqual([]);
+    expect(await dovecot.list(user, 'Processed')).toHaveLength(2);
+  });
+
+  it('re-reads the mailbox after a UIDVALIDITY change without duplicating anything, and new mail still flows', async () => {
+    const user = freshUser();
+    await dovecot.append(user, mail(user, 1));
+    await source(user).drainOnce();
+    // message 2 is stored but, after a crash, left in INBOX at a UID the new UIDVALIDITY makes meaningless
+    await dovecot.append(user, mail(user, 2));
+    const crash = () => Promise.reject(new Error('simulated crash after commit'));
+    await expect(source(user, { hooks: { afterCommit: crash } }).drainOnce()).rejects.toThrow('simulated crash');
+    const before = await dovecot.uidValidity(user, 'INBOX');
+    await dovecot.setUidValidity(user, 'INBOX', before + 1000);
+    await dovecot.append(user, mail(user, 3));
+
+    const stats = await source(user).drainOnce();
+
+    expect(stats).toEqual({ fetched: 2, stored: 1, duplicates: 1, moved: 2, failed: 0 });
+    expect(await rows(user)).toHaveLength(3);
+    expect(await cursor(user)).toEqual({ uid_validity: BigInt(before + 1000), last_uid: 3n });
+    expect(await dovecot.list(user, 'INBOX')).toEqual([]);
+    expect(await dovecot.list(user, 'Processed')).toHaveLength(3);
+  });
+
+  it('keeps running across a UIDVALIDITY change while connected (the server drops the session; the worker reconnects)', async () => {
+    const user = freshUser();
+    const t = tracker();
+    await dovecot.append(user, mail(user, 1));
+    const worker = running(source(user, { process: t.wrap('a', storeProcessor(db.sql)) }));
+    try {
+      await t.until('message 1 stored', () => t.count('stored') === 1);
+      await waitFor('message 1 moved', async () => (await dovecot.list(user, 'Processed')).length === 1);
+      const before = await dovecot.uidValidity(user, 'INBOX');
+      await dovecot.setUidValidity(user, 'INBOX', before + 7);
+      await dovecot.append(user, mail(user, 2));
+
+      await t.until('message 2 stored', () => t.count('stored') === 2);
+      await waitFor('message 2 moved', async () => (await dovecot.list(user, 'Processed')).length === 2);
+      expect(await rows(user)).toHaveLength(2);
+      expect((await cursor(user))?.uid_validity).toBe(BigInt(before + 7));
+    } finally {
+      await worker.stop();
+    }
+  });
+
+  it('reconnects after the connection drops in the middle of a fetch, and stores every message exactly once', async () => {
+    const user = freshUser();
+    const padding = 'The line has been dropping every evening since the engineer visited. '.repeat(110); // ~8 KB
+    for (let i = 1; i <= 300; i += 1) await dovecot.append(user, mail(user, i, padding));
+    const proxy = await startProxy(dovecot.port);
+    const t = tracker();
+    // each batch of 100 is ~830 KB on the wire: 1.2 MB cuts the second batch's FETCH in half
+    const dropped = proxy.dropWhen((bytes) => bytes > 1_200_000);
+    const worker = running(
+      source(user, { url: dovecot.url(user, 'INBOX', proxy.port), batchSize: 100, process: t.wrap('a', storeProcessor(db.sql)) }),
+    );
+    try {
+      await dropped;
+      expect(t.count('stored')).toBe(100); // the first batch only: the second was never fully fetched
+      await t.until('all 300 stored', () => t.count('stored') === 300);
+      await waitFor('INBOX empty', async () => (await dovecot.list(user, 'INBOX')).length === 0);
+      expect(t.count('duplicate')).toBe(0);
+      expect(proxy.connections).toBeGreaterThanOrEqual(2);
+      expect(new Set((await rows(user)).map((r) => r.identity)).size).toBe(300);
+      expect(await rows(user)).toHaveLength(300);
+      expect(await dovecot.list(user, 'Processed')).toHaveLength(300);
+    } finally {
+      await worker.stop();
+      await proxy.stop();
+    }
+  });
+
+  it('reconnects when the server drops an idle session, and goes on storing new mail', async () => {
+    const user = freshUser();
+    const t = tracker();
+    await dovecot.append(user, mail(user, 1));
+    const worker = running(source(user, { pollSeconds: 60, process: t.wrap('a', storeProcessor(db.sql)) }));
+    try {
+      await t.until('message 1 stored', () => t.count('stored') === 1);
+      await waitFor('message 1 moved', async () => (await dovecot.list(user, 'Processed')).length === 1);
+      await dovecot.kick(user);
+      await dovecot.append(user, mail(user, 2));
+      await t.until('message 2 stored', () => t.count('stored') === 2);
+      await waitFor('message 2 moved', async () => (await dovecot.list(user, 'Processed')).length === 2);
+      expect(await rows(user)).toHaveLength(2);
+    } finally {
+      await worker.stop();
+    }
+  });
+
+  it('lets only one of two workers on a mailbox hold the lock; the other stands by and takes over when it stops', async () => {
+    const user = freshUser();
+    for (let i = 1; i <= 200; i += 1) await dovecot.append(user, mail(user, i));
+    const t = tracker();
+    const workers = new Map(
+      ['a', 'b'].map((name) => [name, running(source(user, { batchSize: 25, process: t.wrap(name, storeProcessor(db.sql)) }))]),
+    );
+    try {
+      await t.until('200 stored', () => t.count('stored') === 200);
+      expect(await advisoryLocksHere()).toBe(1);
+      expect(t.overlapped()).toBe(false);
+      const holders = new Set(t.outcomes.map((o) => o.worker));
+      expect(holders.size).toBe(1);
+      expect(t.outcomes).toHaveLength(200);
+      expect(await rows(user)).toHaveLength(200);
+
+      const [holder] = [...holders];
+      const standby = holder === 'a' ? 'b' : 'a';
+      await workers.get(holder!)!.stop();
+      await dovecot.append(user, mail(user, 201));
+      await t.until('message 201 stored by the standby worker', () => t.outcomes.some((o) => o.worker === standby && o.status === 'stored'));
+      expect(await rows(user)).toHaveLength(201);
+      expect(await advisoryLocksHere()).toBe(1);
+    } finally {
+      await Promise.all([...workers.values()].map((w) => w.stop()));
+    }
+    expect(await advisoryLocksHere()).toBe(0);
+  });
+
+  it('drainOnce does nothing while another worker holds the lock', async () => {
+    const user = freshUser();
+    await dovecot.append(user, mail(user, 1));
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let entered!: () => void;
+    const inside = new Promise<void>((r) => (entered = r));
+    const slow: ProcessMessage = async (input, afterStore) => {
+      entered();
+      await gate;
+      return storeProcessor(db.sql)(input, afterStore);
+    };
+    const first = source(user, { process: slow }).drainOnce();
+    await inside;
+    expect(await source(user).drainOnce()).toEqual({ fetched: 0, stored: 0, duplicates: 0, moved: 0, failed: 0 });
+    release();
+    expect(await first).toMatchObject({ stored: 1, moved: 1 });
+  });
+
+  it('wakes on IDLE within a second of an APPEND, well before the poll interval', async () => {
+    const user = freshUser();
+    const t = tracker();
+    await dovecot.append(user, mail(user, 1));
+    const worker = running(source(user, { pollSeconds: 60, process: t.wrap('a', storeProcessor(db.sql)) }));
+    try {
+      await t.until('message 1 stored', () => t.count('stored') === 1);
+      await waitFor('message 1 moved', async () => (await dovecot.list(user, 'Processed')).length === 1);
+      const appendedAt = Date.now();
+      await dovecot.append(user, mail(user, 2));
+      await t.until('message 2 stored', () => t.count('stored') === 2, 10_000);
+      const latency = t.outcomes[1]!.at - appendedAt;
+      expect(latency).toBeLessThan(1_000);
+    } finally {
+      await worker.stop();
+    }
+  });
+
+  it('finishes the message in hand on shutdown, moves it, releases the lock and leaves the rest for later', async () => {
+    const user = freshUser();
+    for (let i = 1; i <= 3; i += 1) await dovecot.append(user, mail(user, i));
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let entered!: () => void;
+    const second = new Promise<void>((r) => (entered = r));
+    const gated: ProcessMessage = async (input, afterStore) => {
+      if (input.sourceRef?.endsWith(';uid=2')) {
+        entered();
+        await gate;
+      }
+      return storeProcessor(db.sql)(input, afterStore);
+    };
+    const ac = new AbortController();
+    const done = source(user, { process: gated }).run(ac.signal);
+    await second;
+    ac.abort();
+    release();
+    await done;
+
+    expect(await rows(user)).toHaveLength(2);
+    expect((await dovecot.list(user, 'Processed')).length).toBe(2);
+    expect((await dovecot.list(user, 'INBOX')).map((m) => m.uid)).toEqual([3]);
+    expect(await advisoryLocksHere()).toBe(0);
+  });
+
+  it('skips a message that fails for good: logs it, leaves it flagged in INBOX and does not offer it again', async () => {
+    const user = freshUser();
+    await dovecot.append(user, mail(user, 1));
+    await dovecot.append(user, mail(user, 2, 'POISON'));
+    await dovecot.append(user, mail(user, 3));
+    const store = storeProcessor(db.sql);
+    const buggy: ProcessMessage = (input, afterStore) =>
+      input.raw.includes('POISON') ? Promise.reject(new Error('unexpected bug')) : store(input, afterStore);
+
+    expect(await source(user, { process: buggy }).drainOnce()).toEqual({ fetched: 3, stored: 2, duplicates: 0, moved: 2, failed: 1 });
+    expect(await dovecot.list(user, 'INBOX')).toEqual([{ uid: 2, flags: [FAILED_KEYWORD] }]);
+    expect((await cursor(user))?.last_uid).toBe(3n);
+    expect(await source(user, { process: buggy }).drainOnce()).toMatchObject({ fetched: 0 });
+  });
+
+  it('stops the batch on a retryable error (database down) and picks up where it stopped next time', async () => {
+    const user = freshUser();
+    for (let i = 1; i <= 3; i += 1) await dovecot.append(user, mail(user, i));
+    const store = storeProcessor(db.sql);
+    const down: ProcessMessage = (input, afterStore) =>
+      input.sourceRef?.endsWith(';uid=2')
+        ? Promise.reject(new RedressError('db', 'database unavailable', { retryable: true }))
+        : store(input, afterStore);
+
+    await expect(source(user, { process: down }).drainOnce()).rejects.toThrow('database unavailable');
+    expect((await dovecot.list(user, 'INBOX')).map((m) => m.uid)).toEqual([2, 3]);
+    expect(await dovecot.list(user, 'Processed')).toHaveLength(1);
+
+    expect(await source(user).drainOnce()).toMatchObject({ fetched: 2, stored: 2, moved: 2 });
+    expect(await rows(user)).toHaveLength(3);
+  });
+
+  it('turns a failed login, a missing mailbox and a malformed IMAP_URL into imap errors that say what to do, without the password', async () => {
+    const user = freshUser();
+    const badPassword = source(user, { url: `imap://${user}:hunter2-wrong@127.0.0.1:${dovecot.port}/INBOX` });
+    const login = await badPassword.drainOnce().catch((e: unknown) => e);
+    expect(login).toBeInstanceOf(RedressError);
+    expect(login).toMatchObject({ code: 'imap', retryable: false });
+    expect((login as Error).message).toMatch(/check the user and password in IMAP_URL/);
+    expect((login as Error).message).not.toContain('hunter2');
+
+    const missing = await source(user, { url: dovecot.url(user, 'Nope') }).drainOnce().catch((e: unknown) => e);
+    expect(missing).toMatchObject({ code: 'imap', retryable: false });
+    expect((missing as Error).message).toMatch(/mailbox "Nope" does not exist/);
+
+    expect(() => source(user, { url: 'http://u:hunter2@host/INBOX' })).toThrow(/IMAP_URL must look like imap:\/\//);
+    expect(() => source(user, { url: 'imap://u:hunter2@host/INBOX' })).not.toThrow();
+  });
+});
+
+describe('IMAP_URL and UID sets', () => {
+  it('reads imaps:// with URL-encoded credentials and mailbox, defaulting the port to 993', () => {
+    expect(parseImapUrl('imaps://me%40example.com:p%40ss%2Fword@mail.example.com/Complaints%20In')).toEqual({
+      secure: true,
+      host: 'mail.example.com',
+      port: 993,
+      user: 'me@example.com',
+      pass: 'p@ss/word',
+      mailbox: 'Complaints In',
+      identity: 'me@example.com@mail.example.com:993/Complaints In',
+    });
+  });
+
+  it('defaults imap:// to port 143 and the mailbox to INBOX', () => {
+    expect(parseImapUrl('imap://u:p@localhost')).toMatchObject({ secure: false, port: 143, mailbox: 'INBOX' });
+  });
+
+  it('compresses UIDs into ranges', () => {
+    expect(uidSet([1, 2, 3, 7, 9, 10])).toBe('1:3,7,9:10');
+    expect(uidSet([5])).toBe('5');
+  });
+});
