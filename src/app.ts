@@ -1,0 +1,117 @@
+import path from 'node:path';
+import type PgBoss from 'pg-boss';
+import type { LifecycleDeps } from './cases/advance.ts';
+import { clockFromConfig, type Clock } from './clock.ts';
+import type { Config } from './config.ts';
+import { openDatabase, type Database } from './db/database.ts';
+import { migrate } from './db/migrate.ts';
+import { intakeMessage, type IntakeDeps, type IntakeSettings } from './intake/intake.ts';
+import type { ProcessMessage } from './intake/types.ts';
+import { startBoss } from './jobs/boss.ts';
+import type { RunDueDeps } from './jobs/run-due.ts';
+import { createLogger, type Logger } from './log.ts';
+import { createOutbox, type OutboxDeps } from './outbound/outbox.ts';
+import { createSender, type Sender } from './outbound/sender.ts';
+import type { SendDeps } from './outbound/send-job.ts';
+import { createBusinessCalendar, type BusinessCalendar } from './policy/calendar.ts';
+import { policySettings } from './policy/settings.ts';
+import type { DigestDeps } from './staff/digest-job.ts';
+
+export interface App {
+  config: Config;
+  log: Logger;
+  clock: Clock;
+  db: Database;
+  boss: PgBoss;
+  sender: Sender;
+  calendar: BusinessCalendar;
+  outbox: OutboxDeps;
+  lifecycle: LifecycleDeps;
+  intake: IntakeDeps;
+  send: SendDeps;
+  digest: DigestDeps;
+  runDue: RunDueDeps;
+  process: ProcessMessage;
+  close(): Promise<void>;
+}
+
+export function intakeSettings(config: Config): IntakeSettings {
+  return {
+    limits: {
+      maxMessageBytes: config.MAX_MESSAGE_BYTES,
+      maxAttachments: config.MAX_ATTACHMENTS,
+      maxHeaderBytes: config.MAX_HEADER_BYTES,
+      maxMimeDepth: config.MAX_MIME_DEPTH,
+    },
+    ownAddresses: new Set([config.COMPLAINTS_ADDRESS.toLowerCase(), ...config.OWN_ADDRESSES]),
+    staffAuthRequired: config.STAFF_REQUIRE_AUTH,
+    authservId: config.AUTHSERV_ID,
+    missingFactsMinWords: config.MISSING_FACTS_MIN_WORDS,
+    timeZone: config.BUSINESS_TIMEZONE,
+    repeatThreshold: config.REPEAT_COMPLAINT_THRESHOLD,
+    repeatWindowDays: config.REPEAT_COMPLAINT_WINDOW_DAYS,
+  };
+}
+
+export function mailDomain(config: Config): string {
+  return config.MAIL_DOMAIN ?? config.COMPLAINTS_ADDRESS.split('@')[1]!;
+}
+
+/**
+ * Composition root: config -> logger, clock, database (migrated), pg-boss, sender ->
+ * use cases. `worker` turns on pg-boss's own maintenance and cron for `redress start`.
+ */
+export async function openApp(config: Config, overrides: { log?: Logger; clock?: Clock; worker?: boolean } = {}): Promise<App> {
+  const log = overrides.log ?? createLogger(config.LOG_LEVEL);
+  const clock = overrides.clock ?? clockFromConfig(config.REDRESS_NOW);
+  const calendar = createBusinessCalendar({ timeZone: config.BUSINESS_TIMEZONE, holidayRegion: config.HOLIDAY_REGION, opens: config.BUSINESS_OPENS, closes: config.BUSINESS_CLOSES });
+  const db = await openDatabase(config, log);
+  let boss: PgBoss;
+  try {
+    await migrate(db.sql, log);
+    boss = await startBoss(db.sql, log, { retryLimit: config.SEND_RETRY_LIMIT, retryDelaySeconds: config.SEND_RETRY_DELAY_SECONDS, worker: overrides.worker ?? false });
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+  const sender = createSender({ smtpUrl: config.SMTP_URL, outboxDir: path.join(config.REDRESS_DATA_DIR, 'outbox'), log });
+  const policy = policySettings(config);
+  const outbox: OutboxDeps = {
+    boss,
+    log,
+    calendar,
+    policy,
+    settings: {
+      organisation: config.ORGANISATION_NAME,
+      complaintsAddress: config.COMPLAINTS_ADDRESS.toLowerCase(),
+      mailDomain: mailDomain(config),
+      autoReplyDailyCap: config.AUTO_REPLY_DAILY_CAP,
+      staffRecipients: config.DIGEST_RECIPIENTS,
+    },
+  };
+  const lifecycle: LifecycleDeps = { clock, log, calendar, policy, outbox: createOutbox(outbox) };
+  const intake: IntakeDeps = { ...lifecycle, sql: db.sql, settings: intakeSettings(config) };
+  const send: SendDeps = { sql: db.sql, log, clock, sender, lifecycle };
+  const digest: DigestDeps = { sql: db.sql, log, outbox, digestTime: config.DIGEST_TIME };
+  return {
+    config,
+    log,
+    clock,
+    db,
+    boss,
+    sender,
+    calendar,
+    outbox,
+    lifecycle,
+    intake,
+    send,
+    digest,
+    runDue: { sql: db.sql, log, boss, lifecycle, send, digest },
+    process: (input, afterStore) => intakeMessage(intake, input, afterStore),
+    close: async () => {
+      await boss.stop({ graceful: true, wait: true, close: false });
+      await sender.close();
+      await db.close();
+    },
+  };
+}

@@ -1,0 +1,92 @@
+import type { Clock } from '../clock.ts';
+import type { Db } from '../db/pool.ts';
+import { RedressError } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import type { BusinessCalendar } from '../policy/calendar.ts';
+import { planDeadlines, reconcileDeadlines, type DeadlineKind } from '../policy/deadlines.ts';
+import type { PolicySettings } from '../policy/settings.ts';
+import { applyDeadlineChange, pendingDeadlines } from './deadlines-repo.ts';
+import { loadFactsForUpdate, saveFacts } from './facts-repo.ts';
+import { appendHistory } from './history-repo.ts';
+import { decide, type CaseFacts, type Decision, type LifecycleEvent, type SendIntent } from './lifecycle.ts';
+
+/** Where a decision's messages go: rendered, stored and enqueued in the caller's transaction. */
+export interface Outbox {
+  queue(tx: Db, req: OutboxRequest): Promise<bigint | undefined>;
+}
+
+export interface OutboxRequest {
+  caseId: bigint;
+  intent: SendIntent;
+  /** Unique per causing event (an inbound message, a deadline, a CLI invocation): one event, one message. */
+  eventKey: string;
+  /** The envelope sender of the message being answered (RFC 3834), for audience 'sender'. */
+  senderAddress?: string;
+  /** For errors answered to one staff member only. */
+  staffAddress?: string;
+  facts: CaseFacts;
+  now: Date;
+}
+
+export interface LifecycleDeps {
+  clock: Clock;
+  log: Logger;
+  calendar: BusinessCalendar;
+  policy: PolicySettings;
+  outbox: Outbox;
+}
+
+export interface EventContext {
+  eventKey: string;
+  actor: string;
+  inboundMessageId?: bigint;
+  senderAddress?: string;
+  staffAddress?: string;
+}
+
+/**
+ * The lifecycle use case: lock the case, decide, then record the decision (state, history,
+ * messages, deadlines) in the same transaction, so a committed event always has its
+ * messages queued and its deadlines re-planned.
+ */
+export async function advanceCase(tx: Db, deps: LifecycleDeps, caseId: bigint, event: LifecycleEvent, ctx: EventContext): Promise<Decision> {
+  const facts = await loadFactsForUpdate(tx, caseId);
+  if (!facts) throw new RedressError('not_found', `no case with id ${caseId}`);
+  const now = deps.clock.now();
+  const d = decide(facts, event, now);
+  if (d.error) {
+    await refuse(tx, deps, caseId, facts, d.error, event, ctx, now);
+    return d;
+  }
+  const next: CaseFacts = { ...facts, ...d.patch };
+  await saveFacts(tx, caseId, d.patch);
+  for (const h of d.history) {
+    await appendHistory(tx, { caseId, at: now, actor: ctx.actor, event: h.event, data: h.data, inboundMessageId: ctx.inboundMessageId });
+  }
+  for (const intent of d.sends) {
+    await deps.outbox.queue(tx, { caseId, intent, eventKey: ctx.eventKey, senderAddress: ctx.senderAddress, staffAddress: ctx.staffAddress, facts: next, now });
+  }
+  await replan(tx, deps, caseId, next, d.kept, now);
+  deps.log.debug({ caseId, event: event.type, sends: d.sends.map((s) => s.kind) }, 'case advanced');
+  return d;
+}
+
+/** R18: every deadline set, met, missed, cancelled or re-planned says so in the history. */
+async function replan(tx: Db, deps: LifecycleDeps, caseId: bigint, facts: CaseFacts, kept: DeadlineKind[], now: Date): Promise<void> {
+  const changes = reconcileDeadlines(await pendingDeadlines(tx, caseId), planDeadlines(facts, deps.calendar, deps.policy), kept, now, deps.policy.graceSeconds);
+  for (const change of changes) {
+    await applyDeadlineChange(tx, caseId, change, now);
+    const event = change.op === 'insert' ? 'deadline.set' : `deadline.${change.status}`;
+    const data = change.op === 'insert' ? { kind: change.kind, rule: change.rule, due_at: change.dueAt.toISOString() } : { kind: change.kind, due_at: change.dueAt.toISOString() };
+    await appendHistory(tx, { caseId, at: now, actor: 'system', event, data });
+  }
+}
+
+/** A refused command is recorded on the case and explained to the staff member alone. */
+async function refuse(tx: Db, deps: LifecycleDeps, caseId: bigint, facts: CaseFacts, error: string, event: LifecycleEvent, ctx: EventContext, now: Date): Promise<void> {
+  const command = event.type === 'staff_command' ? event.command.verb : 'command';
+  await appendHistory(tx, { caseId, at: now, actor: ctx.actor, event: 'command.refused', data: { command, error }, inboundMessageId: ctx.inboundMessageId });
+  if (!ctx.staffAddress) return;
+  const intent: SendIntent = { kind: 'staff_alert', to: 'actor', automatic: false, data: { title: command === 'command' ? 'Command not understood' : `Command #${command} refused`, details: [error], nextSteps: 'Correct the command and send it again.' } };
+  await deps.outbox.queue(tx, { caseId, intent, eventKey: `${ctx.eventKey}:refused`, staffAddress: ctx.staffAddress, facts, now });
+}

@@ -1,0 +1,79 @@
+import type { Db } from '../db/pool.ts';
+import { caseForBounce } from '../intake/bounce-repo.ts';
+import { setInboundCase } from '../intake/inbound-repo.ts';
+import { COMMAND_VERBS, looksLikeCommand, parseCommand } from '../staff/commands.ts';
+import { runStaffCommand } from '../staff/staff-actions.ts';
+import { findStaffByEmail } from '../staff/staff-repo.ts';
+import { advanceCase, type LifecycleDeps } from './advance.ts';
+import { openCase, recordOnCase, type Arrival, type CaseIntakeSettings } from './case-intake.ts';
+import type { CustomerMessageKind } from './lifecycle.ts';
+
+export interface ArrivalDeps extends LifecycleDeps {
+  settings: CaseIntakeSettings;
+}
+
+export interface ArrivalEffect {
+  caseId?: bigint;
+  reference?: string;
+  opened: boolean;
+}
+
+const CUSTOMER_KINDS = new Set<string>(['reply', 'confirmation', 'not_resolved', 'deadlock_request']);
+
+/**
+ * What an arrival does to the cases: a complaint opens one (R1), a customer's reply moves
+ * its case (R11, R13, R15), staff mail runs a command, a bounce of our mail alerts staff,
+ * and a message naming a case it may not act on is put on that case for staff to see.
+ */
+export async function routeArrival(tx: Db, deps: ArrivalDeps, a: Arrival, mentioned: bigint | undefined): Promise<ArrivalEffect> {
+  const ctx = { eventKey: `in:${a.inboundId}`, actor: `customer:${a.msg.from?.address ?? 'unknown'}`, inboundMessageId: a.inboundId, senderAddress: envelopeSender(a) };
+  const { kind } = a.cls;
+  if (kind === 'complaint') {
+    const kase = await openCase(tx, deps.settings, a);
+    await setInboundCase(tx, a.inboundId, kase.id);
+    await advanceCase(tx, deps, kase.id, { type: 'opened' }, ctx);
+    await refuseCommandFromCustomer(tx, deps, kase.id, a);
+    return { caseId: kase.id, reference: kase.reference, opened: true };
+  }
+  const target = a.cls.caseId ?? (kind === 'bounce' ? (await caseForBounce(tx, a.msg.deliveryReport))?.id : kind === 'other' ? mentioned : undefined);
+  if (target === undefined) return { opened: false };
+  await setInboundCase(tx, a.inboundId, target);
+  await recordOnCase(tx, target, a);
+  if (CUSTOMER_KINDS.has(kind)) {
+    await advanceCase(tx, deps, target, { type: 'customer_message', kind: kind as CustomerMessageKind }, ctx);
+    await refuseCommandFromCustomer(tx, deps, target, a);
+  } else if (kind === 'staff') {
+    await staffMail(tx, deps, target, a);
+  } else if (kind === 'bounce' && a.msg.deliveryReport?.permanent) {
+    const r = a.msg.deliveryReport;
+    await advanceCase(tx, deps, target, { type: 'bounced', outboundKind: 'message', recipient: r.failedRecipients.join(', ') || 'unknown', diagnostic: r.diagnostic ?? r.status ?? 'delivery failed' }, { ...ctx, actor: 'system' });
+  }
+  return { caseId: target, opened: false };
+}
+
+async function staffMail(tx: Db, deps: ArrivalDeps, caseId: bigint, a: Arrival): Promise<void> {
+  const address = a.msg.from!.address;
+  const staff = await findStaffByEmail(tx, address);
+  if (!staff || !looksLikeCommand(a.msg.newText)) return;
+  await runStaffCommand(tx, deps, { caseId, parsed: parseCommand(a.msg.newText), staff, eventKey: `in:${a.inboundId}`, inboundMessageId: a.inboundId, answerByEmail: true });
+}
+
+/** POLICY: what a message asks that it may not do is recorded and shown to staff, never silently dropped. */
+async function refuseCommandFromCustomer(tx: Db, deps: ArrivalDeps, caseId: bigint, a: Arrival): Promise<void> {
+  const parsed = looksLikeCommand(a.msg.newText) ? parseCommand(a.msg.newText) : undefined;
+  if (!parsed?.ok || !(COMMAND_VERBS as readonly string[]).includes(parsed.command.verb)) return;
+  const from = a.msg.from?.address ?? 'unknown';
+  await advanceCase(
+    tx,
+    deps,
+    caseId,
+    { type: 'command_refused', verb: parsed.command.verb, from, reason: 'the sender is not a staff address' },
+    { eventKey: `in:${a.inboundId}:command`, actor: `customer:${from}`, inboundMessageId: a.inboundId },
+  );
+}
+
+/** RFC 3834: automatic replies go to the envelope sender (Return-Path), else the From address. */
+function envelopeSender(a: Arrival): string | undefined {
+  const returnPath = a.msg.headers['return-path']?.[0]?.replace(/[<>\s]/g, '').toLowerCase();
+  return returnPath || a.msg.from?.address;
+}

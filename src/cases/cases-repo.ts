@@ -1,0 +1,82 @@
+import type { Db } from '../db/pool.ts';
+import { formatReference, newCaseToken } from './reference.ts';
+
+export type CaseStatus = 'new' | 'open' | 'awaiting_confirmation' | 'closed' | 'withdrawn';
+export type OwnerRole = 'rep' | 'supervisor' | 'engineering' | 'director';
+
+export interface CaseRow {
+  id: bigint;
+  reference: string;
+  token: string;
+  customer_id: bigint;
+  representative_id: bigint | null;
+  subject: string;
+  status: CaseStatus;
+  owner_role: OwnerRole;
+  owner_staff_id: bigint | null;
+  flags: string[];
+  priority: boolean;
+  received_at: Date;
+  outcome: string | null;
+  closed_at: Date | null;
+  closure_reason: string | null;
+}
+
+const caseColumns = (db: Db) => db`
+  id, reference, token, customer_id, representative_id, subject, status, owner_role, owner_staff_id,
+  flags, priority, received_at, outcome, closed_at, closure_reason`;
+
+export interface NewCase {
+  year: number;
+  customerId: bigint;
+  representativeId?: bigint;
+  subject: string;
+  receivedAt: Date;
+  flags: string[];
+  priority: boolean;
+}
+
+/** Allocates the next reference of the year (the counter row serialises concurrent openings). */
+export async function insertCase(db: Db, c: NewCase): Promise<CaseRow> {
+  const [counter] = await db<[{ last_value: number }]>`
+    insert into case_reference_counters (year, last_value) values (${c.year}, 1)
+    on conflict (year) do update set last_value = case_reference_counters.last_value + 1
+    returning last_value`;
+  const [row] = await db<[CaseRow]>`
+    insert into cases (reference, token, customer_id, representative_id, subject, received_at, flags, priority)
+    values (${formatReference(c.year, counter.last_value)}, ${newCaseToken()}, ${c.customerId},
+            ${c.representativeId ?? null}, ${c.subject}, ${c.receivedAt}, ${c.flags}, ${c.priority})
+    returning ${caseColumns(db)}`;
+  return row;
+}
+
+export async function findCaseByReference(db: Db, reference: string): Promise<CaseRow | undefined> {
+  const [row] = await db<[CaseRow?]>`select ${caseColumns(db)} from cases where reference = ${reference.toUpperCase()}`;
+  return row;
+}
+
+export async function findCaseById(db: Db, id: bigint): Promise<CaseRow | undefined> {
+  const [row] = await db<[CaseRow?]>`select ${caseColumns(db)} from cases where id = ${id}`;
+  return row;
+}
+
+export async function listCases(db: Db, status?: string): Promise<CaseRow[]> {
+  return status
+    ? db<CaseRow[]>`select ${caseColumns(db)} from cases where status = ${status} order by id`
+    : db<CaseRow[]>`select ${caseColumns(db)} from cases order by id`;
+}
+
+export async function addCaseFlags(db: Db, caseId: bigint, flags: string[], priority: boolean): Promise<void> {
+  await db`
+    update cases set flags = array(select distinct unnest(flags || ${flags}::text[])),
+      priority = priority or ${priority}, updated_at = now()
+    where id = ${caseId}`;
+}
+
+/** Addresses that may speak for a case: its customer's and its representative's. */
+export async function caseAddresses(db: Db, caseId: bigint): Promise<string[]> {
+  const rows = await db<{ email: string }[]>`
+    select cu.email from cases c join customers cu on cu.id in (c.customer_id, c.representative_id)
+    where c.id = ${caseId} and cu.email is not null`;
+  return rows.map((r) => r.email);
+}

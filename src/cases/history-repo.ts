@@ -1,0 +1,35 @@
+import type { Db } from '../db/pool.ts';
+
+export interface HistoryEntry {
+  caseId: bigint;
+  at: Date;
+  actor: string;
+  event: string;
+  data?: Record<string, unknown>;
+  inboundMessageId?: bigint;
+  outboundMessageId?: bigint;
+}
+
+/** R18: the append-only record. `at` is business time from the clock; recorded_at is the wall clock. */
+export async function appendHistory(db: Db, e: HistoryEntry): Promise<void> {
+  await db`
+    insert into case_history (case_id, at, actor, event, data, inbound_message_id, outbound_message_id)
+    values (${e.caseId}, ${e.at}, ${e.actor}, ${e.event}, ${db.json((e.data ?? {}) as never)},
+            ${e.inboundMessageId ?? null}, ${e.outboundMessageId ?? null})`;
+}
+
+export interface HistoryRow {
+  id: bigint;
+  at: Date;
+  actor: string;
+  event: string;
+  data: Record<string, unknown>;
+  inbound_message_id: bigint | null;
+  outbound_message_id: bigint | null;
+}
+
+export async function listHistory(db: Db, caseId: bigint): Promise<HistoryRow[]> {
+  return db<HistoryRow[]>`
+    select id, at, actor, event, data, inbound_message_id, outbound_message_id
+    from case_history where case_id = ${caseId} order by id`;
+}

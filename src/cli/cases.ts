@@ -1,0 +1,62 @@
+import type { Command } from 'commander';
+import { caseDetail, caseSummaries } from '../cases/case-view.ts';
+import type { Config } from '../config.ts';
+import { RedressError } from '../errors.ts';
+import { CASE_ACTIONS, runCaseAction, type CaseActionOptions } from './case-actions.ts';
+import { table, toJson } from './output.ts';
+import { withApp } from './with-app.ts';
+
+const STATUSES = ['new', 'open', 'awaiting_confirmation', 'closed', 'withdrawn'];
+
+export function caseCommands(program: Command, config: () => Config): void {
+  program
+    .command('cases')
+    .description('list cases')
+    .option('--status <status>', `only cases in this status (${STATUSES.join(', ')})`)
+    .option('--json', 'print JSON')
+    .action(async (opts: { status?: string; json?: boolean }) => {
+      if (opts.status && !STATUSES.includes(opts.status)) {
+        throw new RedressError('invalid_input', `--status must be one of ${STATUSES.join(', ')}, got ${JSON.stringify(opts.status)}`);
+      }
+      const cases = await withApp(config, (app) => caseSummaries(app.db.sql, opts.status));
+      process.stdout.write(
+        opts.json ? `${toJson(cases)}\n` : `${table(cases as unknown as Record<string, unknown>[], ['reference', 'status', 'priority', 'flags', 'customer', 'received_at', 'subject'])}\n`,
+      );
+    });
+
+  program
+    .command('case')
+    .description(`show one case (with --json: its customer, flags, messages and history), or act on it: ${CASE_ACTIONS.join(', ')}`)
+    .argument('<reference>', 'case reference, e.g. CMP-2026-000042')
+    .argument('[action]', `one of ${CASE_ACTIONS.join(', ')}`)
+    .argument('[args...]', 'escalate supervisor|engineering|director; flag NAME; refuse-deadlock timely|vexatious|jurisdiction; or the text')
+    .option('--json', 'print JSON')
+    .option('--outcome-file <file>', 'resolve: the outcome text (R10)')
+    .option('--text <text>', 'note/reply/resolve: the text')
+    .option('--text-file <file>', 'note/reply/resolve: the text, from a file')
+    .option('--by <email>', 'the staff member acting (recorded in the history)')
+    .action(async (reference: string, action: string | undefined, args: string[], opts: CaseActionOptions & { json?: boolean }) => {
+      if (action) {
+        const summary = await withApp(config, (app) => runCaseAction(app, reference, action, args, opts));
+        process.stdout.write(opts.json ? `${toJson({ reference, action, result: summary })}\n` : `${summary}\n`);
+        return;
+      }
+      const detail = await withApp(config, (app) => caseDetail(app.db.sql, reference));
+      if (!detail) throw new RedressError('not_found', `no case ${reference}`);
+      process.stdout.write(opts.json ? `${toJson(detail)}\n` : `${describe(detail)}\n`);
+    });
+}
+
+function describe(d: NonNullable<Awaited<ReturnType<typeof caseDetail>>>): string {
+  const lines = [
+    `${d.reference}  ${d.status}${d.priority ? '  PRIORITY' : ''}  owner: ${d.owner_role}`,
+    `subject:  ${d.subject}`,
+    `customer: ${d.customer?.name ?? ''} <${d.customer?.email ?? 'no address'}>${d.representative ? `  via ${d.representative.email}` : ''}`,
+    `flags:    ${d.flags.join(', ') || '-'}`,
+    `received: ${d.received_at}`,
+    '',
+    'history:',
+    ...d.history.map((h) => `  ${h.at.toISOString()}  ${h.event.padEnd(24)} ${h.actor}`),
+  ];
+  return lines.join('\n');
+}

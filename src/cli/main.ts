@@ -1,0 +1,48 @@
+import { Command, CommanderError, Option } from 'commander';
+import { ConfigError, loadConfig } from '../config.ts';
+import { RedressError } from '../errors.ts';
+import { caseCommands } from './cases.ts';
+import { ingestCommand } from './ingest.ts';
+import { digestCommand, migrateCommand, runDueCommand, startCommand } from './run.ts';
+import { staffCommands } from './staff.ts';
+
+export type Env = Record<string, string | undefined>;
+
+/** `redress`: the operator's interface. Verbs, flags and JSON shapes are public; add, never rename. */
+export async function runCli(argv: string[], env: Env): Promise<number> {
+  const program = new Command('redress')
+    .description('Email-driven complaint handling that keeps the promises of a complaints Code of Practice')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  const config = () => loadConfig(env);
+
+  migrateCommand(program, config);
+  startCommand(program, config);
+  runDueCommand(program, config);
+  digestCommand(program, config);
+  ingestCommand(program, config);
+  caseCommands(program, config);
+  staffCommands(program, config);
+  program.addOption(new Option('--version').hideHelp()).on('option:version', () => process.stdout.write('redress 0.1.0\n'));
+
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    return reportError(err);
+  }
+}
+
+function reportError(err: unknown): number {
+  if (err instanceof CommanderError) return err.exitCode;
+  if (err instanceof ConfigError) {
+    process.stderr.write(`${err.message}\n`);
+    return 1;
+  }
+  if (err instanceof RedressError) {
+    process.stderr.write(`redress: ${err.message}${err.cause instanceof Error ? ` (${err.cause.message})` : ''}\n`);
+    return err.code === 'not_found' ? 3 : 1;
+  }
+  process.stderr.write(`redress: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  return 1;
+}

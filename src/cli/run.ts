@@ -1,0 +1,75 @@
+import type { Command } from 'commander';
+import { openApp } from '../app.ts';
+import type { Config } from '../config.ts';
+import { openDatabase } from '../db/database.ts';
+import { migrate } from '../db/migrate.ts';
+import { createLogger } from '../log.ts';
+import { runWorker } from '../worker.ts';
+import { RedressError } from '../errors.ts';
+import { runDue } from '../jobs/run-due.ts';
+import { renderMessage } from '../outbound/render.ts';
+import { buildDigest } from '../staff/digest-job.ts';
+import { toJson } from './output.ts';
+import { withApp } from './with-app.ts';
+
+export function migrateCommand(program: Command, config: () => Config): void {
+  program
+    .command('migrate')
+    .description('apply pending database migrations (forward-only) and exit')
+    .action(async () => {
+      const cfg = config();
+      const log = createLogger(cfg.LOG_LEVEL);
+      const db = await openDatabase(cfg, log);
+      try {
+        const applied = await migrate(db.sql, log);
+        process.stdout.write(`${toJson({ applied })}\n`);
+      } finally {
+        await db.close();
+      }
+    });
+}
+
+export function startCommand(program: Command, config: () => Config): void {
+  program
+    .command('start')
+    .description('run the worker (IMAP and/or SMTP intake) until SIGTERM or SIGINT, then stop cleanly')
+    .action(async () => {
+      const app = await openApp(config(), { worker: true });
+      const stop = new AbortController();
+      const onSignal = (sig: string) => {
+        app.log.info({ signal: sig }, 'shutdown requested');
+        stop.abort();
+      };
+      process.once('SIGTERM', onSignal);
+      process.once('SIGINT', onSignal);
+      try {
+        await runWorker(app, stop.signal);
+      } finally {
+        await app.close();
+      }
+    });
+}
+
+export function runDueCommand(program: Command, config: () => Config): void {
+  program
+    .command('run-due')
+    .description('do everything due as of now (REDRESS_NOW pins it): deadlines, the digest, queued sends; then exit')
+    .option('--json', 'print JSON')
+    .action(async (opts: { json?: boolean }) => {
+      const stats = await withApp(config, (app) => runDue(app.runDue));
+      process.stdout.write(opts.json ? `${toJson(stats)}\n` : `deadlines fired ${stats.deadlines}, digest ${stats.digest ? 'queued' : 'not due'}, sent ${stats.sent}, failed ${stats.failed}, retrying ${stats.retrying}\n`);
+    });
+}
+
+export function digestCommand(program: Command, config: () => Config): void {
+  program
+    .command('digest')
+    .description('the staff digest as of now')
+    .option('--preview', 'print it instead of sending it')
+    .option('--json', 'print the digest data as JSON')
+    .action(async (opts: { preview?: boolean; json?: boolean }) => {
+      if (!opts.preview && !opts.json) throw new RedressError('invalid_input', 'use --preview to print the digest (the worker and run-due send it at DIGEST_TIME)');
+      const digest = await withApp(config, (app) => buildDigest(app.digest, app.clock.now()));
+      process.stdout.write(opts.json ? `${toJson(digest)}\n` : `${renderMessage('staff_digest', digest).text}\n`);
+    });
+}

@@ -1,0 +1,99 @@
+import type { CaseFacts } from '../cases/lifecycle.ts';
+import type { BusinessCalendar } from '../policy/calendar.ts';
+import type { PolicySettings } from '../policy/settings.ts';
+import { plusAddress } from './compose.ts';
+import type { CaseParties } from './outbox-repo.ts';
+import type { CaseMessageData, DirectorReason, OutboundKind } from './render.ts';
+
+export interface MessageSettings {
+  organisation: string;
+  complaintsAddress: string;
+  mailDomain: string;
+}
+
+interface Context {
+  calendar: BusinessCalendar;
+  policy: PolicySettings;
+  settings: MessageSettings;
+}
+
+/**
+ * Pure: the template data for one message, from the case's parties and facts and what the
+ * decision said. Dates are formatted here, in the business time zone, from `now`.
+ */
+export function messageData(kind: OutboundKind, intent: Record<string, unknown>, p: CaseParties, f: CaseFacts, ctx: Context, now: Date): Record<string, unknown> {
+  const cal = ctx.calendar;
+  const day = (d: Date) => cal.formatLocal(d);
+  const base = caseData(p, ctx, day);
+  switch (kind) {
+    case 'ack':
+      return { ...base, missingInfo: Boolean(intent.missingInfo), nextUpdateDate: day(cal.addBusinessDays(now, ctx.policy.updateEveryBusinessDays)) };
+    case 'progress': {
+      const note = typeof intent.note === 'string' ? intent.note : undefined;
+      return { ...base, update: note ? { progress: note } : undefined, nextUpdateDate: day(cal.addBusinessDays(now, ctx.policy.updateEveryBusinessDays)) };
+    }
+    case 'outcome':
+      return {
+        ...base,
+        outcomeText: String(intent.text ?? f.outcome ?? ''),
+        closeDate: day(cal.addBusinessDays(now, ctx.policy.silenceClosureBusinessDays)),
+        replyWithinBusinessDays: ctx.policy.silenceClosureBusinessDays,
+      };
+    case 'closure_confirmed':
+      return { ...base, closedDate: day(now) };
+    case 'closure_no_response':
+      return { ...base, closedDate: day(now), outcomeSentDate: day(f.outcomeSentAt ?? now) };
+    case 'director_escalation':
+      return {
+        ...base,
+        reason: (intent.reason as DirectorReason | undefined) ?? 'unresolved',
+        escalatedDate: day(now),
+        determinationDueDate: day(cal.addCalendarDays(now, ctx.policy.directorDays)),
+      };
+    case 'adr_notice':
+      return { ...base };
+    case 'deadlock_letter':
+      return { ...base, finalPosition: f.outcome ?? f.latestNote ?? 'We have not been able to resolve your complaint to your satisfaction.', issuedDate: day(now) };
+    case 'deadlock_refusal':
+      return { ...base, reason: intent.reason, explanation: intent.explanation };
+    case 'reply':
+      return { ...base, body: String(intent.text ?? '') };
+    case 'staff_alert':
+      return {
+        organisation: ctx.settings.organisation,
+        title: String(intent.title ?? 'Attention needed'),
+        reference: p.reference,
+        owed: String(intent.owed ?? intent.title ?? ''),
+        dueDate: typeof intent.dueDate === 'string' ? intent.dueDate : undefined,
+        details: Array.isArray(intent.details) ? intent.details.map(String) : [],
+        nextSteps: String(intent.nextSteps ?? ''),
+        priority: f.priority,
+      };
+    case 'letter':
+      return {
+        ...base,
+        customerName: p.customerName ?? 'Customer',
+        postalAddress: (p.postalAddress ?? '').split(/\r?\n|,\s*/).filter(Boolean),
+        letterDate: day(now),
+        body: String(intent.body ?? ''),
+        confirmBy: intent.letterOf === 'outcome' ? day(cal.addBusinessDays(now, ctx.policy.silenceClosureBusinessDays)) : undefined,
+      };
+    case 'staff_digest':
+      return intent;
+  }
+}
+
+function caseData(p: CaseParties, ctx: Context, day: (d: Date) => string): CaseMessageData {
+  const third = p.representativeEmail !== null;
+  return {
+    organisation: ctx.settings.organisation,
+    reference: p.reference,
+    token: p.token,
+    customerName: p.customerName ?? undefined,
+    caseSubject: p.subject,
+    receivedDate: day(p.receivedAt),
+    eightWeekDate: day(ctx.calendar.addCalendarDays(p.receivedAt, ctx.policy.adrDays)),
+    replyAddress: plusAddress(ctx.settings.complaintsAddress, p.token),
+    representative: third ? { name: p.representativeName ?? undefined } : undefined,
+  };
+}

@@ -1,0 +1,202 @@
+import type PgBoss from 'pg-boss';
+import type { Outbox, OutboxRequest } from '../cases/advance.ts';
+import type { Db } from '../db/pool.ts';
+import { enqueueSend } from '../jobs/boss.ts';
+import type { Logger } from '../log.ts';
+import type { BusinessCalendar } from '../policy/calendar.ts';
+import type { PolicySettings } from '../policy/settings.ts';
+import { appendHistory } from '../cases/history-repo.ts';
+import { composeMessage, plusAddress, stableMessageId } from './compose.ts';
+import { messageData, type MessageSettings } from './message-data.ts';
+import { automaticCountSince, caseParties, customerThread, insertOutbound, setJobId, type CaseParties } from './outbox-repo.ts';
+import { resolveRecipients } from './recipients.ts';
+import { renderMessage, type OutboundKind } from './render.ts';
+
+export interface OutboxDeps {
+  boss: PgBoss;
+  log: Logger;
+  calendar: BusinessCalendar;
+  policy: PolicySettings;
+  settings: MessageSettings & { autoReplyDailyCap: number; staffRecipients: readonly string[] };
+}
+
+const DAY_MS = 86_400_000;
+
+/** Kinds a customer who asked for post (R10) also gets as a printable letter, with a staff task to post it. */
+const LETTER_KINDS = new Set(['outcome', 'closure_confirmed', 'closure_no_response', 'adr_notice', 'deadlock_letter', 'deadlock_refusal', 'director_escalation']);
+
+/**
+ * Renders, composes and stores a message, then enqueues its send job, all in the caller's
+ * transaction. The idempotency key (case, kind, causing event) means a replayed event
+ * never sends twice; automatic replies over the per-address daily cap are suppressed.
+ */
+export function createOutbox(deps: OutboxDeps): Outbox {
+  return {
+    async queue(tx, req) {
+      const parties = await caseParties(tx, req.caseId);
+      if (!parties) return undefined;
+      const id = await queueOne(tx, deps, req, parties);
+      if (parties.preferredFormat === 'post' && LETTER_KINDS.has(req.intent.kind)) await queueLetterTask(tx, deps, req, parties);
+      return id;
+    },
+  };
+}
+
+async function queueOne(tx: Db, deps: OutboxDeps, req: OutboxRequest, parties: CaseParties): Promise<bigint | undefined> {
+  const { intent, now } = req;
+  const recipients = await resolveRecipients(tx, intent.to, parties, req, deps.settings.staffRecipients);
+  if (recipients.to.length === 0) {
+    await appendHistory(tx, { caseId: req.caseId, at: now, actor: 'system', event: 'send.no_recipient', data: { kind: intent.kind, audience: intent.to } });
+    deps.log.warn({ case: parties.reference, kind: intent.kind, audience: intent.to }, 'no recipient for message');
+    return undefined;
+  }
+  const kind = intent.kind as OutboundKind;
+  const idempotencyKey = `${req.caseId}:${intent.kind}:${intent.to}:${req.eventKey}`;
+  const messageId = stableMessageId(idempotencyKey, deps.settings.mailDomain);
+  const customerFacing = recipients.audience === 'customer';
+  const thread = customerFacing ? await customerThread(tx, req.caseId) : await staffThread(tx, req.caseId);
+  const rendered = renderMessage(kind, messageData(kind, intent.data ?? {}, parties, req.facts, deps, now) as never);
+  const suppressed = intent.automatic && (await overCap(tx, deps, recipients.to, now));
+  const raw = await composeMessage({
+    from: { name: deps.settings.organisation, address: deps.settings.complaintsAddress },
+    to: recipients.to,
+    replyTo: plusAddress(deps.settings.complaintsAddress, parties.token),
+    subject: rendered.subject,
+    text: rendered.text,
+    html: !customerFacing || parties.preferredFormat === 'html' ? rendered.html : undefined,
+    messageId,
+    inReplyTo: thread.inReplyTo ?? undefined,
+    references: thread.references,
+    autoSubmitted: intent.automatic ? 'auto-replied' : customerFacing ? undefined : 'auto-generated',
+    date: now,
+    headers: { 'X-Redress-Case': parties.reference, 'X-Redress-Kind': intent.kind },
+    attachments: letterAttachment(intent.data),
+  });
+  return storeAndEnqueue(tx, deps, {
+    caseId: req.caseId,
+    kind: intent.kind,
+    idempotencyKey,
+    messageId,
+    to: recipients.to,
+    subject: rendered.subject,
+    raw,
+    automatic: intent.automatic,
+    suppressed,
+    audience: recipients.audience,
+    inReplyTo: thread.inReplyTo,
+    now,
+  });
+}
+
+interface StoreRequest {
+  caseId: bigint | null;
+  kind: string;
+  idempotencyKey: string;
+  messageId: string;
+  to: string[];
+  subject: string;
+  raw: Buffer;
+  automatic: boolean;
+  suppressed: boolean;
+  audience: 'customer' | 'staff';
+  inReplyTo: string | null;
+  now: Date;
+}
+
+async function storeAndEnqueue(tx: Db, deps: OutboxDeps, m: StoreRequest): Promise<bigint | undefined> {
+  const id = await insertOutbound(tx, { ...m, status: m.suppressed ? 'suppressed' : 'queued', envelopeFrom: deps.settings.complaintsAddress, createdAt: m.now });
+  if (id === undefined) return undefined;
+  if (!m.suppressed) await setJobId(tx, id, await enqueueSend(deps.boss, tx, { outboundId: id.toString() }));
+  if (m.caseId !== null) {
+    await appendHistory(tx, {
+      caseId: m.caseId,
+      at: m.now,
+      actor: 'system',
+      event: m.suppressed ? 'send.suppressed' : 'message.queued',
+      data: { kind: m.kind, to: m.to, ...(m.suppressed ? { reason: `automatic-message cap of ${deps.settings.autoReplyDailyCap} a day reached` } : {}) },
+      outboundMessageId: id,
+    });
+  }
+  return id;
+}
+
+/** A staff message about no single case (the digest, mailbox alerts). */
+export async function queueStaffMessage(
+  tx: Db,
+  deps: OutboxDeps,
+  m: { kind: 'staff_digest' | 'staff_alert'; data: Record<string, unknown>; to: string[]; idempotencyKey: string; now: Date },
+): Promise<bigint | undefined> {
+  if (m.to.length === 0) return undefined;
+  const rendered = renderMessage(m.kind, m.data as never);
+  const messageId = stableMessageId(m.idempotencyKey, deps.settings.mailDomain);
+  const raw = await composeMessage({
+    from: { name: deps.settings.organisation, address: deps.settings.complaintsAddress },
+    to: m.to,
+    subject: rendered.subject,
+    text: rendered.text,
+    html: rendered.html,
+    messageId,
+    autoSubmitted: 'auto-generated',
+    date: m.now,
+    headers: { 'X-Redress-Kind': m.kind },
+  });
+  return storeAndEnqueue(tx, deps, {
+    caseId: null,
+    kind: m.kind,
+    idempotencyKey: m.idempotencyKey,
+    messageId,
+    to: m.to,
+    subject: rendered.subject,
+    raw,
+    automatic: false,
+    suppressed: false,
+    audience: 'staff',
+    inReplyTo: null,
+    now: m.now,
+  });
+}
+
+function letterAttachment(data: Record<string, unknown> | undefined) {
+  const a = data?.attachment as { filename: string; html: string } | undefined;
+  return a ? [{ filename: a.filename, contentType: 'text/html; charset=utf-8', content: Buffer.from(a.html, 'utf8') }] : undefined;
+}
+
+/** RFC 3834 loop protection: no address gets more than the cap of automatic messages a day. */
+async function overCap(tx: Db, deps: OutboxDeps, to: string[], now: Date): Promise<boolean> {
+  const since = new Date(now.getTime() - DAY_MS);
+  for (const address of to) {
+    if ((await automaticCountSince(tx, address, since)) >= deps.settings.autoReplyDailyCap) return true;
+  }
+  return false;
+}
+
+async function staffThread(tx: Db, caseId: bigint): Promise<{ inReplyTo: string | null; references: string[] }> {
+  const rows = await tx<{ message_id: string }[]>`
+    select message_id from outbound_messages where case_id = ${caseId} and audience = 'staff' order by created_at, id limit 1`;
+  const first = rows[0]?.message_id ?? null;
+  return { inReplyTo: null, references: first ? [first] : [] };
+}
+
+/** R10: a printable letter for a customer who asked for post, attached to a staff task to print and post it. */
+async function queueLetterTask(tx: Db, deps: OutboxDeps, req: OutboxRequest, parties: CaseParties): Promise<void> {
+  const data = (kind: OutboundKind, extra: Record<string, unknown>) => messageData(kind, { ...(req.intent.data ?? {}), ...extra }, parties, req.facts, deps, req.now) as never;
+  const kind = req.intent.kind as OutboundKind;
+  const text = req.intent.data?.text;
+  const body = typeof text === 'string' ? text : renderMessage(kind, data(kind, {})).text;
+  const letter = renderMessage('letter', data('letter', { letterOf: req.intent.kind, body }));
+  await queueOne(tx, deps, {
+    ...req,
+    intent: {
+      kind: 'staff_alert',
+      to: 'staff',
+      automatic: false,
+      data: {
+        title: `Print and post: ${req.intent.kind.replaceAll('_', ' ')} letter (R10)`,
+        details: [`The customer asked for writing by post.`, `Address: ${parties.postalAddress ?? 'not on file: ask the customer'}`],
+        nextSteps: 'Print the attached letter, post it, and add a #note saying when it was posted.',
+        attachment: { filename: `${parties.reference}-${req.intent.kind}.html`, html: letter.html },
+      },
+    },
+    eventKey: `${req.eventKey}:letter:${req.intent.kind}`,
+  }, parties);
+}

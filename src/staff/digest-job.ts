@@ -1,0 +1,39 @@
+import type { Sql } from '../db/pool.ts';
+import type { Logger } from '../log.ts';
+import { queueStaffMessage, type OutboxDeps } from '../outbound/outbox.ts';
+import type { StaffDigestData } from '../outbound/render.ts';
+import { claimDigestDay, lastDigestAt, loadDigestFacts } from './digest-repo.ts';
+import { composeDigest, digestDue, digestWindows } from './digest.ts';
+import { listStaff } from './staff-repo.ts';
+
+export interface DigestDeps {
+  sql: Sql;
+  log: Logger;
+  outbox: OutboxDeps;
+  digestTime: string;
+}
+
+const DAY_MS = 86_400_000;
+
+export async function buildDigest(deps: DigestDeps, now: Date): Promise<StaffDigestData> {
+  const { calendar, policy, settings } = deps.outbox;
+  const { dueBefore, horizon } = digestWindows(now, calendar, policy);
+  const since = (await lastDigestAt(deps.sql)) ?? new Date(now.getTime() - DAY_MS);
+  return composeDigest(await loadDigestFacts(deps.sql, now, dueBefore, horizon, since), now, calendar, settings.organisation);
+}
+
+/** The daily digest (business days, at DIGEST_TIME), claimed per day so it goes out once. */
+export async function sendDigestIfDue(deps: DigestDeps, now: Date): Promise<boolean> {
+  const { calendar, settings } = deps.outbox;
+  if (!digestDue(now, calendar, deps.digestTime)) return false;
+  const day = calendar.localDate(now);
+  const digest = await buildDigest(deps, now);
+  const to = settings.staffRecipients.length > 0 ? [...settings.staffRecipients] : (await listStaff(deps.sql)).map((s) => s.email);
+  const sent = await deps.sql.begin(async (tx) => {
+    if (!(await claimDigestDay(tx, day, now, digest.counts))) return false;
+    await queueStaffMessage(tx, deps.outbox, { kind: 'staff_digest', data: digest as unknown as Record<string, unknown>, to, idempotencyKey: `digest:${day}`, now });
+    return true;
+  });
+  if (sent) deps.log.info({ day, recipients: to.length, counts: digest.counts }, 'digest queued');
+  return sent;
+}
