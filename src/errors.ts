@@ -37,3 +37,16 @@ export class RedressError extends Error {
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+const RETRYABLE_CODES = new Set([
+  'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT',
+  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN',
+]);
+
+/** Database down, a dropped connection, a serialization failure or deadlock: worth trying again later. */
+export function isRetryable(err: unknown): boolean {
+  if (err instanceof RedressError) return err.retryable;
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string') return false;
+  return RETRYABLE_CODES.has(code) || /^(08|40|53)...$|^57P0[123]$/.test(code);
+}

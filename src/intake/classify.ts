@@ -14,7 +14,11 @@ export function classify(msg: ParsedMessage, ctx: ClassifyContext): Classificati
     // Still nothing to open, but say what it looked like: a DSN without From is recorded as such.
     return { kind: 'other', reasons: msg.deliveryReport ? ['no-sender', 'looks-like: bounce'] : ['no-sender'] };
   }
-  return machineMail(msg) ?? humanMail(msg, ctx, sender);
+  const machine = machineMail(msg);
+  if (machine) return machine;
+  // "From: hermes" or a bare name: nobody we could answer or record as a customer.
+  if (!/^[^@\s]+@[^@\s]+$/.test(sender)) return { kind: 'other', reasons: ['no-sender', 'sender-not-an-address'] };
+  return humanMail(msg, ctx, sender);
 }
 
 function isOwn(address: string, own: ReadonlySet<string>): boolean {
@@ -49,7 +53,7 @@ function challengeResponse(msg: ParsedMessage): string[] {
   const reasons: string[] = [];
   if (/@(?:[a-z0-9-]+\.)*(?:boxbe|spamarrest|mailblocks)\.com$/.test(msg.from?.address ?? '')) reasons.push(`challenge-response: ${msg.from?.address}`);
   if (Object.keys(msg.headers).some((h) => h.startsWith('x-boxbe'))) reasons.push('challenge-response: x-boxbe');
-  const phrase = CHALLENGE_PHRASE.exec(msg.text.slice(0, 5000));
+  const phrase = CHALLENGE_PHRASE.exec(msg.newText.slice(0, 5000));
   if (phrase) reasons.push(`challenge-response: "${phrase[0].toLowerCase()}"`);
   return reasons;
 }

@@ -1,6 +1,6 @@
 import { ImapFlow, type FetchMessageObject, type Logger as ImapFlowLogger } from 'imapflow';
 import type { Sql } from '../db/pool.ts';
-import { RedressError, errorMessage } from '../errors.ts';
+import { RedressError, errorMessage, isRetryable } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { advanceCursor, getCursor, resetCursor } from './cursor-repo.ts';
 import { createMailboxLock, type MailboxLock } from './mailbox-lock.ts';
@@ -378,19 +378,6 @@ export function uidSet(uids: number[]): string {
 
 function emptyStats(): DrainStats {
   return { fetched: 0, stored: 0, duplicates: 0, moved: 0, failed: 0 };
-}
-
-const RETRYABLE_CODES = new Set([
-  'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT',
-  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN',
-]);
-
-/** Database down, a dropped connection, a serialization failure: worth trying again later. */
-export function isRetryable(err: unknown): boolean {
-  if (err instanceof RedressError) return err.retryable;
-  const code = (err as { code?: unknown } | null)?.code;
-  if (typeof code !== 'string') return false;
-  return RETRYABLE_CODES.has(code) || /^(08|40|53)...$|^57P0[123]$/.test(code);
 }
 
 function translateConnectError(err: unknown, addr: MailboxAddress): RedressError {

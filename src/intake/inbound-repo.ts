@@ -1,3 +1,4 @@
+import { withoutNul } from '../db/json.ts';
 import type { Db } from '../db/pool.ts';
 import type { Classification, IntakeInput, MessageKind, ParsedMessage } from './types.ts';
 
@@ -27,7 +28,7 @@ export async function insertInbound(db: Db, c: Common & { msg: ParsedMessage; cl
       ${input.envelopeFrom ?? null}, ${msg.to.map((a) => a.address)}, ${msg.cc.map((a) => a.address)},
       ${strip(msg.subject)}, ${validDate(msg.date)}, ${msg.inReplyTo ?? null}, ${msg.references}, ${cls.kind},
       ${cls.caseId ?? null}, ${strip(msg.newText)}, ${strip(msg.text)}, ${msg.htmlSanitized ? strip(msg.htmlSanitized) : null},
-      ${db.json(classificationRecord(msg, cls) as never)}, ${msg.limitBreaches})
+      ${db.json(withoutNul(classificationRecord(msg, cls)) as never)}, ${msg.limitBreaches})
     on conflict (identity) do nothing
     returning id`;
   return rows[0]?.id;

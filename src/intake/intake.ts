@@ -3,6 +3,7 @@ import { routeArrival } from '../cases/arrivals.ts';
 import type { CaseIntakeSettings } from '../cases/case-intake.ts';
 import type { Clock } from '../clock.ts';
 import type { Db, Sql } from '../db/pool.ts';
+import { errorMessage, isRetryable } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { activeStaffAddresses } from '../staff/staff-repo.ts';
 import { classify } from './classify.ts';
@@ -35,18 +36,35 @@ export interface IntakeDeps extends LifecycleDeps {
  */
 export async function intakeMessage(deps: IntakeDeps, input: IntakeInput, afterStore?: AfterStore): Promise<IntakeOutcome> {
   const parsed = await parseMessage(input.raw, deps.settings.limits);
-  const outcome = await deps.sql.begin(async (tx) => {
-    const identity = parsed.ok ? parsed.message.identity : parsed.identity;
-    const known = await findInboundByIdentity(tx, identity);
-    const result = known ? duplicate(known) : parsed.ok ? await store(tx, deps, input, parsed.message) : await quarantine(tx, input, parsed);
-    await afterStore?.(tx);
-    return result;
-  });
+  const identity = parsed.ok ? parsed.message.identity : parsed.identity;
+  const outcome = await deps.sql
+    .begin(async (tx) => {
+      const known = await findInboundByIdentity(tx, identity);
+      const result = known ? duplicate(known) : parsed.ok ? await store(tx, deps, input, parsed.message) : await quarantine(tx, input, parsed);
+      await afterStore?.(tx);
+      return result;
+    })
+    .catch((err: unknown) => {
+      // Loses nothing: a message whose processing fails for good is kept raw and quarantined
+      // with the reason; only a database that is down (retryable) leaves it with the source.
+      if (isRetryable(err)) throw err;
+      deps.log.error({ err, sourceRef: input.sourceRef }, 'processing failed; quarantining the message');
+      const reason = `processing failed: ${errorMessage(err).slice(0, 500)}`;
+      return deps.sql.begin(async (tx) => {
+        const result = await quarantine(tx, input, { ok: false, identity, rawSha256: rawSha256(parsed), size: input.raw.length, reason, limitBreaches: [] });
+        await afterStore?.(tx);
+        return result;
+      });
+    });
   deps.log.info(
     { source: input.source, sourceRef: input.sourceRef, inboundId: outcome.inboundId, kind: outcome.kind, case: outcome.caseReference, status: outcome.status },
     outcome.status === 'duplicate' ? 'message already stored' : 'message stored',
   );
   return outcome;
+}
+
+function rawSha256(parsed: Awaited<ReturnType<typeof parseMessage>>): string {
+  return parsed.ok ? parsed.message.rawSha256 : parsed.rawSha256;
 }
 
 function duplicate(known: { id: bigint; kind: IntakeOutcome['kind'] }): IntakeOutcome {

@@ -35,8 +35,9 @@ export async function parseMessage(raw: Buffer, limits: IntakeLimits): Promise<P
         ignoreEmbedded: pre.isReport,
         checksumAlgo: 'sha256',
         maxHtmlLengthToParse: MAX_HTML_TO_TEXT,
-        // mailsplit counts every header line as at least 64 bytes; our own check above is the byte limit.
-        maxHeadSize: Math.max(4 * limits.maxHeaderBytes, 1024 * 1024),
+        // mailsplit counts each header line as at least 64 bytes, so a header block within our byte
+        // limit (checked above) can cost up to 16 times its size there.
+        maxHeadSize: Math.max(16 * limits.maxHeaderBytes, 1024 * 1024),
       }),
       limits.parseTimeoutMs ?? DEFAULT_TIMEOUT_MS,
     );
@@ -210,7 +211,8 @@ function plainText(mail: ParsedMail): string {
 }
 
 function decodeHeaders(lines: HeaderLines): Record<string, string[]> {
-  const headers: Record<string, string[]> = {};
+  // No prototype: a header named "__proto__" or "constructor" is just a header.
+  const headers = Object.create(null) as Record<string, string[]>;
   for (const { key, line } of lines) {
     const colon = line.indexOf(':');
     const value = decodeWords(line.slice(colon + 1).replace(/\r?\n(?=[ \t])/g, '').trim());
@@ -256,7 +258,8 @@ function parseDate(value: string | undefined): Date | undefined {
   if (!value) return undefined;
   for (const candidate of [value, value.replace(/\([^()]*\)/g, ' ').trim()]) {
     const ms = Date.parse(candidate);
-    if (!Number.isNaN(ms)) return new Date(ms);
+    const year = Number.isNaN(ms) ? 0 : new Date(ms).getUTCFullYear();
+    if (year >= 1900 && year <= 9999) return new Date(ms);
   }
   return undefined;
 }

@@ -2,6 +2,7 @@ import type { OutboxRequest } from '../cases/advance.ts';
 import type { Audience } from '../cases/lifecycle.ts';
 import type { Db } from '../db/pool.ts';
 import { listStaff, staffByRole, STAFF_ROLES, type StaffRole } from '../staff/staff-repo.ts';
+import { checkAddress } from './compose.ts';
 import type { CaseParties } from './outbox-repo.ts';
 
 export interface Recipients {
@@ -19,7 +20,7 @@ export async function resolveRecipients(db: Db, to: Audience, parties: CaseParti
     case 'customer':
       return { to: unique([parties.representativeEmail, parties.customerEmail]), audience: 'customer' };
     case 'sender':
-      return { to: unique([req.senderAddress ?? parties.representativeEmail ?? parties.customerEmail]), audience: 'customer' };
+      return { to: unique([req.senderAddress, parties.representativeEmail, parties.customerEmail]).slice(0, 1), audience: 'customer' };
     case 'actor':
       return { to: unique([req.staffAddress]), audience: 'staff' };
     case 'staff':
@@ -35,6 +36,16 @@ async function roleOrAll(db: Db, role: StaffRole): Promise<string[]> {
   return (holders.length > 0 ? holders : await listStaff(db)).map((s) => s.email);
 }
 
+/** Addresses we can actually write to; one like "hermes" (no domain) is left out and the case records no recipient. */
 function unique(addresses: (string | null | undefined)[]): string[] {
-  return [...new Set(addresses.filter((a): a is string => Boolean(a)).map((a) => a.toLowerCase()))];
+  return [...new Set(addresses.filter((a): a is string => Boolean(a)).map((a) => a.toLowerCase()))].filter(deliverable);
+}
+
+function deliverable(address: string): boolean {
+  try {
+    checkAddress(address, 'recipient');
+    return true;
+  } catch {
+    return false;
+  }
 }

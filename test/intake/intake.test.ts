@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { intakeMessage } from '../../src/intake/intake.ts';
 import { rawMail } from '../helpers/e2e.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
@@ -108,6 +109,23 @@ describe('intake use case (real Postgres)', () => {
     expect(row!.quarantine_reason).toMatch(/size/);
     expect(Number(row!.bytes)).toBe(Buffer.byteLength(big));
     expect(row!.limit_breaches.length).toBeGreaterThan(0);
+  });
+
+  it('regression (corpus): an envelope sender with no domain ("hermes") does not stop the acknowledgement going to the From address', async () => {
+    const raw = rawMail({ from: `lee${n}@example.com`, subject: 'Line fault', body: 'The line has been crackling for a fortnight and calls drop after a minute.', headers: { 'Return-Path': '<hermes>' } }, `hermes${n}@example.com`, app.clock.now());
+    const out = await receive(raw);
+    expect(out).toMatchObject({ status: 'stored', kind: 'complaint', caseOpened: true });
+    const [ack] = await db.sql`select o.to_addresses from outbound_messages o join cases c on c.id = o.case_id where c.reference = ${out.caseReference!}`;
+    expect(ack!.to_addresses).toEqual([`lee${n}@example.com`]);
+  });
+
+  it('loses nothing: a message whose processing fails for good is stored raw and quarantined with the reason', async () => {
+    const broken = { ...app.intake, outbox: { queue: async () => Promise.reject(new Error('template exploded')) } };
+    const raw = complaint();
+    const out = await intakeMessage(broken, { raw: Buffer.from(raw), receivedAt: app.clock.now(), source: 'file' });
+    expect(out).toMatchObject({ status: 'stored', kind: 'quarantined', caseOpened: false });
+    const [row] = await db.sql`select quarantine_reason, octet_length(raw)::int as bytes from inbound_messages where id = ${out.inboundId}`;
+    expect(row).toEqual({ quarantine_reason: 'processing failed: template exploded', bytes: Buffer.byteLength(raw) });
   });
 
   it('auto-replies and bounces open no case (POLICY: what is not a complaint)', async () => {
