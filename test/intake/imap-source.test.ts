@@ -1,6 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Sql } from '../../src/db/pool.ts';
 import { RedressError } from '../../src/errors.ts';
 import {
   createImapSource,
@@ -12,40 +11,28 @@ import {
 } from '../../src/intake/imap-source.ts';
 import type { ProcessMessage } from '../../src/intake/types.ts';
 import { createLogger } from '../../src/log.ts';
+import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
 import { startDovecot, type Dovecot } from '../helpers/dovecot.ts';
 import { startProxy } from '../helpers/tcp-proxy.ts';
+import { waitUntil } from '../helpers/wait.ts';
 
-const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
+const waitFor = (what: string, check: () => Promise<boolean>, timeoutMs = 30_000) => waitUntil(what, timeoutMs, check, 25);
+
+const log = createLogger('silent');
 let db: TestDb;
 let dovecot: Dovecot;
+let app: TestApp;
 
 beforeAll(async () => {
   [db, dovecot] = await Promise.all([createTestDb(), startDovecot()]);
+  app = await createTestApp(db);
 });
 afterAll(async () => {
+  await app?.close();
   await dovecot?.stop();
   await db?.drop();
 });
-
-/**
- * A small but real processor: stores the raw message under a sha256 identity and runs the
- * source's afterStore in the same transaction, as the intake use case does.
- */
-function storeProcessor(sql: Sql): ProcessMessage {
-  return (input, afterStore) =>
-    sql.begin(async (tx) => {
-      const sha = createHash('sha256').update(input.raw).digest('hex');
-      const [inserted] = await tx<[{ id: bigint }?]>`
-        insert into inbound_messages (identity, raw_sha256, raw, size_bytes, source, source_ref, received_at, kind)
-        values (${`sha256:${sha}`}, ${sha}, ${input.raw}, ${input.raw.length}, ${input.source}, ${input.sourceRef ?? null}, ${input.receivedAt}, 'other')
-        on conflict (identity) do nothing
-        returning id`;
-      const [known] = inserted ? [inserted] : await tx<[{ id: bigint }]>`select id from inbound_messages where identity = ${`sha256:${sha}`}`;
-      await afterStore?.(tx);
-      return { status: inserted ? 'stored' : 'duplicate', inboundId: known!.id, kind: 'other', caseOpened: false } as const;
-    });
-}
 
 interface Outcome {
   worker: string;
@@ -96,15 +83,6 @@ function tracker() {
   return { outcomes, wrap, until, count, overlapped: () => overlapped };
 }
 
-/** Awaits a condition checked against the outside world (mailbox contents), with a timeout. */
-async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
 const freshUser = () => `u${randomBytes(5).toString('hex')}`;
 
 function mail(tag: string, n: number, body = `My broadband has been down for ${n} days and nobody has called back.`): string {
@@ -126,7 +104,7 @@ function source(
   user: string,
   opts: Partial<ImapSourceOptions> & { process?: ProcessMessage; hooks?: ImapSourceDeps['hooks'] } = {},
 ) {
-  const { process: processMessage = storeProcessor(db.sql), hooks, ...rest } = opts;
+  const { process: processMessage = app.process, hooks, ...rest } = opts;
   return createImapSource(
     { sql: db.sql, log, process: processMessage, hooks },
     { url: dovecot.url(user), processedFolder: 'Processed', pollSeconds: 1, batchSize: 50, tlsVerify: true, ...rest },
@@ -243,7 +221,7 @@ describe('IMAP intake', () => {
     const user = freshUser();
     const t = tracker();
     await dovecot.append(user, mail(user, 1));
-    const worker = running(source(user, { process: t.wrap('a', storeProcessor(db.sql)) }));
+    const worker = running(source(user, { process: t.wrap('a', app.process) }));
     try {
       await t.until('message 1 stored', () => t.count('stored') === 1);
       await waitFor('message 1 moved', async () => (await dovecot.list(user, 'Processed')).length === 1);
@@ -269,7 +247,7 @@ describe('IMAP intake', () => {
     // each batch of 100 is ~830 KB on the wire: 1.2 MB cuts the second batch's FETCH in half
     const dropped = proxy.dropWhen((bytes) => bytes > 1_200_000);
     const worker = running(
-      source(user, { url: dovecot.url(user, 'INBOX', proxy.port), batchSize: 100, process: t.wrap('a', storeProcessor(db.sql)) }),
+      source(user, { url: dovecot.url(user, 'INBOX', proxy.port), batchSize: 100, process: t.wrap('a', app.process) }),
     );
     try {
       await dropped;
@@ -291,7 +269,7 @@ describe('IMAP intake', () => {
     const user = freshUser();
     const t = tracker();
     await dovecot.append(user, mail(user, 1));
-    const worker = running(source(user, { pollSeconds: 60, process: t.wrap('a', storeProcessor(db.sql)) }));
+    const worker = running(source(user, { pollSeconds: 60, process: t.wrap('a', app.process) }));
     try {
       await t.until('message 1 stored', () => t.count('stored') === 1);
       await waitFor('message 1 moved', async () => (await dovecot.list(user, 'Processed')).length === 1);
@@ -310,7 +288,7 @@ describe('IMAP intake', () => {
     for (let i = 1; i <= 200; i += 1) await dovecot.append(user, mail(user, i));
     const t = tracker();
     const workers = new Map(
-      ['a', 'b'].map((name) => [name, running(source(user, { batchSize: 25, process: t.wrap(name, storeProcessor(db.sql)) }))]),
+      ['a', 'b'].map((name) => [name, running(source(user, { batchSize: 25, process: t.wrap(name, app.process) }))]),
     );
     try {
       await t.until('200 stored', () => t.count('stored') === 200);
@@ -344,7 +322,7 @@ describe('IMAP intake', () => {
     const slow: ProcessMessage = async (input, afterStore) => {
       entered();
       await gate;
-      return storeProcessor(db.sql)(input, afterStore);
+      return app.process(input, afterStore);
     };
     const first = source(user, { process: slow }).drainOnce();
     await inside;
@@ -357,7 +335,7 @@ describe('IMAP intake', () => {
     const user = freshUser();
     const t = tracker();
     await dovecot.append(user, mail(user, 1));
-    const worker = running(source(user, { pollSeconds: 60, process: t.wrap('a', storeProcessor(db.sql)) }));
+    const worker = running(source(user, { pollSeconds: 60, process: t.wrap('a', app.process) }));
     try {
       await t.until('message 1 stored', () => t.count('stored') === 1);
       await waitFor('message 1 moved', async () => (await dovecot.list(user, 'Processed')).length === 1);
@@ -383,7 +361,7 @@ describe('IMAP intake', () => {
         entered();
         await gate;
       }
-      return storeProcessor(db.sql)(input, afterStore);
+      return app.process(input, afterStore);
     };
     const ac = new AbortController();
     const done = source(user, { process: gated }).run(ac.signal);
@@ -403,7 +381,7 @@ describe('IMAP intake', () => {
     await dovecot.append(user, mail(user, 1));
     await dovecot.append(user, mail(user, 2, 'POISON'));
     await dovecot.append(user, mail(user, 3));
-    const store = storeProcessor(db.sql);
+    const store = app.process;
     const buggy: ProcessMessage = (input, afterStore) =>
       input.raw.includes('POISON') ? Promise.reject(new Error('unexpected bug')) : store(input, afterStore);
 
@@ -416,7 +394,7 @@ describe('IMAP intake', () => {
   it('stops the batch on a retryable error (database down) and picks up where it stopped next time', async () => {
     const user = freshUser();
     for (let i = 1; i <= 3; i += 1) await dovecot.append(user, mail(user, i));
-    const store = storeProcessor(db.sql);
+    const store = app.process;
     const down: ProcessMessage = (input, afterStore) =>
       input.sourceRef?.endsWith(';uid=2')
         ? Promise.reject(new RedressError('db', 'database unavailable', { retryable: true }))
