@@ -52,6 +52,7 @@ export const configSchema = z.object({
   SMTP_PROTOCOL: withDefault(z.enum(['smtp', 'lmtp']), 'smtp'),
   SMTP_ENABLED: opt(bool),
   SMTP_URL: opt(smtpUrl),
+  METRICS_LISTEN: opt(hostPort),
 
   COMPLAINTS_ADDRESS: withDefault(z.email(), 'complaints@redress.localhost'),
   OWN_ADDRESSES: withDefault(emailList, ''),

@@ -2,6 +2,7 @@ import type { App } from './app.ts';
 import { createImapSource } from './intake/imap-source.ts';
 import { startSmtpSource } from './intake/smtp-source.ts';
 import { startJobWorkers } from './jobs/workers.ts';
+import { startMetricsServer } from './metrics.ts';
 
 /** SMTP/LMTP intake runs when asked, or by default when there is no IMAP mailbox to read. */
 export function smtpEnabled(app: App): boolean {
@@ -35,9 +36,12 @@ export async function runWorker(app: App, signal: AbortSignal): Promise<void> {
         },
       ).run(signal)
     : undefined;
+  const metrics = config.METRICS_LISTEN
+    ? await startMetricsServer({ sql: app.db.sql, log, now: () => app.clock.now() }, config.METRICS_LISTEN.host, config.METRICS_LISTEN.port)
+    : undefined;
   log.info({ imap: Boolean(config.IMAP_URL), smtp: smtp ? `${config.SMTP_LISTEN.host}:${smtp.port}` : false }, 'worker started');
   await new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
   log.info('stopping: finishing the message in hand');
-  await Promise.all([imap, smtp?.close()]);
+  await Promise.all([imap, smtp?.close(), metrics?.close()]);
   log.info('worker stopped');
 }

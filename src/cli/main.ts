@@ -3,7 +3,7 @@ import { ConfigError, loadConfig } from '../config.ts';
 import { RedressError } from '../errors.ts';
 import { caseCommands } from './cases.ts';
 import { ingestCommand } from './ingest.ts';
-import { digestCommand, migrateCommand, runDueCommand, startCommand } from './run.ts';
+import { digestCommand, migrateCommand, runDueCommand, startCommand, statsCommand } from './run.ts';
 import { staffCommands } from './staff.ts';
 
 export type Env = Record<string, string | undefined>;
@@ -20,6 +20,7 @@ export async function runCli(argv: string[], env: Env): Promise<number> {
   startCommand(program, config);
   runDueCommand(program, config);
   digestCommand(program, config);
+  statsCommand(program, config);
   ingestCommand(program, config);
   caseCommands(program, config);
   staffCommands(program, config);

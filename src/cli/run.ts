@@ -9,6 +9,7 @@ import { RedressError } from '../errors.ts';
 import { runDue } from '../jobs/run-due.ts';
 import { renderMessage } from '../outbound/render.ts';
 import { buildDigest } from '../staff/digest-job.ts';
+import { collectMetrics, renderPrometheus } from '../metrics.ts';
 import { toJson } from './output.ts';
 import { withApp } from './with-app.ts';
 
@@ -71,5 +72,16 @@ export function digestCommand(program: Command, config: () => Config): void {
       if (!opts.preview && !opts.json) throw new RedressError('invalid_input', 'use --preview to print the digest (the worker and run-due send it at DIGEST_TIME)');
       const digest = await withApp(config, (app) => buildDigest(app.digest, app.clock.now()));
       process.stdout.write(opts.json ? `${toJson(digest)}\n` : `${renderMessage('staff_digest', digest).text}\n`);
+    });
+}
+
+export function statsCommand(program: Command, config: () => Config): void {
+  program
+    .command('stats')
+    .description('counts for monitoring: messages by kind, cases by status, sends, overdue deadlines, dead letters')
+    .option('--json', 'print JSON (default: Prometheus text)')
+    .action(async (opts: { json?: boolean }) => {
+      const metrics = await withApp(config, (app) => collectMetrics(app.db.sql, app.clock.now()));
+      process.stdout.write(opts.json ? `${toJson(metrics)}\n` : renderPrometheus(metrics));
     });
 }
