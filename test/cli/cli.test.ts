@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
 import { rawMail } from '../helpers/e2e.ts';
+import { testConfig } from '../helpers/test-config.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/redress.mjs', import.meta.url));
 const run = promisify(execFile);
@@ -19,7 +20,7 @@ describe('redress CLI (the public interface)', () => {
   beforeAll(async () => {
     db = await createTestDb();
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'redress-cli-'));
-    env = { PATH: process.env.PATH ?? '', DATABASE_URL: db.url, REDRESS_DATA_DIR: dir, LOG_LEVEL: 'silent', COMPLAINTS_ADDRESS: 'complaints@redress.test' };
+    env = { PATH: testConfig.path, DATABASE_URL: db.url, REDRESS_DATA_DIR: dir, LOG_LEVEL: 'silent', COMPLAINTS_ADDRESS: 'complaints@redress.test' };
   });
   afterAll(async () => {
     await db.drop();

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
 import { rawMail } from '../helpers/e2e.ts';
 import { freePort } from '../helpers/ports.ts';
+import { testConfig } from '../helpers/test-config.ts';
 import { waitUntil } from '../helpers/wait.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/redress.mjs', import.meta.url));
@@ -27,7 +28,7 @@ describe('redress start', () => {
   it('takes a complaint over SMTP, sends the acknowledgement, and stops cleanly on SIGTERM', async () => {
     const port = await freePort();
     const child = spawn('node', [BIN, 'start'], {
-      env: { PATH: process.env.PATH ?? '', DATABASE_URL: db.url, REDRESS_DATA_DIR: dir, SMTP_LISTEN: `127.0.0.1:${port}`, LOG_LEVEL: 'info', COMPLAINTS_ADDRESS: 'complaints@redress.test' },
+      env: { PATH: testConfig.path, DATABASE_URL: db.url, REDRESS_DATA_DIR: dir, SMTP_LISTEN: `127.0.0.1:${port}`, LOG_LEVEL: 'info', COMPLAINTS_ADDRESS: 'complaints@redress.test' },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let logs = '';

@@ -6,11 +6,12 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { ImapFlow } from 'imapflow';
 import { freePort } from './ports.ts';
+import { testConfig } from './test-config.ts';
 import { waitUntil } from './wait.ts';
 
 const run = promisify(execFile);
-const DOVECOT = process.env.DOVECOT_BIN ?? '/usr/sbin/dovecot';
-const DOVEADM = process.env.DOVEADM_BIN ?? 'doveadm';
+const DOVECOT = testConfig.dovecotBin;
+const DOVEADM = testConfig.doveadmBin;
 export const DOVECOT_PASSWORD = 'secret';
 
 export interface Dovecot {

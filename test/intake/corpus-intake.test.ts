@@ -1,13 +1,12 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.ts';
 import type { IntakeOutcome } from '../../src/intake/types.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { testConfig } from '../helpers/test-config.ts';
 
-const corpusDir = loadConfig({}).REDRESS_NOW ?? fileURLToPath(new URL('../../../shared/corpus/', import.meta.url));
+const corpusDir = testConfig.corpusDir;
 const NOT_COMPLAINTS = new Set(['bounce', 'auto-reply', 'mdn']);
 
 describe('the whole dev corpus through intake and Postgres', () => {

@@ -1,17 +1,14 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { classify } from '../../src/intake/classify.ts';
 import { parseMessage } from '../../src/intake/parse.ts';
 import type { ClassifyContext } from '../../src/intake/types.ts';
+import { testConfig } from '../helpers/test-config.ts';
 
-/** shared/ sits beside the repository (here and in CI); REDRESS_CORPUS_DIR points elsewhere when it does not. */
 function corpusDir(): string {
-  const beside = fileURLToPath(new URL('../../../shared/corpus/', import.meta.url));
-  if (existsSync(`${beside}INDEX.tsv`)) return beside;
-  const fromEnv = process.env.REDRESS_CORPUS_DIR;
-  if (fromEnv) return fromEnv.endsWith('/') ? fromEnv : `${fromEnv}/`;
-  throw new Error(`corpus not found at ${beside}; set REDRESS_CORPUS_DIR to the folder holding INDEX.tsv and dev/`);
+  const dir = testConfig.corpusDir.endsWith('/') ? testConfig.corpusDir : `${testConfig.corpusDir}/`;
+  if (!existsSync(`${dir}INDEX.tsv`)) throw new Error(`corpus not found at ${dir}; set REDRESS_CORPUS_DIR to the folder holding INDEX.tsv and dev/`);
+  return dir;
 }
 
 const limits = { maxMessageBytes: 25 * 1024 * 1024, maxAttachments: 50, maxHeaderBytes: 256 * 1024, maxMimeDepth: 20 };

@@ -1,10 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseMessage } from '../../src/intake/parse.ts';
 import { stripQuotedHistory } from '../../src/intake/quotes.ts';
+import { testConfig } from '../helpers/test-config.ts';
 
-const corpusDir = process.env.REDRESS_CORPUS_DIR ?? fileURLToPath(new URL('../../../shared/corpus/', import.meta.url));
+const corpusDir = testConfig.corpusDir;
 const limits = { maxMessageBytes: 25 * 1024 * 1024, maxAttachments: 50, maxHeaderBytes: 256 * 1024, maxMimeDepth: 20 };
 
 describe('stripQuotedHistory: only what the sender wrote counts (POLICY: a reply is judged on its new text)', () => {
@@ -84,7 +84,7 @@ describe('stripQuotedHistory: only what the sender wrote counts (POLICY: a reply
   });
 });
 
-describe.skipIf(!existsSync(`${corpusDir}dev/talon__aol.eml`))('stripQuotedHistory on the talon reply fixtures of the corpus', () => {
+describe('stripQuotedHistory on the talon reply fixtures of the corpus', () => {
   const newText = async (file: string) => {
     const result = await parseMessage(readFileSync(`${corpusDir}dev/${file}`), limits);
     if (!result.ok) throw new Error(result.reason);
