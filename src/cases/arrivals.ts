@@ -44,6 +44,9 @@ export async function routeArrival(tx: Db, deps: ArrivalDeps, a: Arrival, mentio
     await refuseCommandFromCustomer(tx, deps, target, a);
   } else if (kind === 'staff') {
     await staffMail(tx, deps, target, a);
+  } else if (kind === 'other') {
+    // Not on the case, not staff, or failing staff authentication: a command from it is refused and shown to staff.
+    await refuseCommandFromCustomer(tx, deps, target, a);
   } else if (kind === 'bounce' && a.msg.deliveryReport?.permanent) {
     const r = a.msg.deliveryReport;
     await advanceCase(tx, deps, target, { type: 'bounced', outboundKind: 'message', recipient: r.failedRecipients.join(', ') || 'unknown', diagnostic: r.diagnostic ?? r.status ?? 'delivery failed' }, { ...ctx, actor: 'system' });
@@ -55,19 +58,20 @@ async function staffMail(tx: Db, deps: ArrivalDeps, caseId: bigint, a: Arrival):
   const address = a.msg.from!.address;
   const staff = await findStaffByEmail(tx, address);
   if (!staff || !looksLikeCommand(a.msg.newText)) return;
-  await runStaffCommand(tx, deps, { caseId, parsed: parseCommand(a.msg.newText), staff, eventKey: `in:${a.inboundId}`, inboundMessageId: a.inboundId, answerByEmail: true });
+  await runStaffCommand(tx, deps, { caseId, parsed: parseCommand(a.msg.newText), staff, eventKey: `in:${a.inboundId}`, inboundMessageId: a.inboundId, messageId: a.msg.messageId, answerByEmail: true });
 }
 
 /** POLICY: what a message asks that it may not do is recorded and shown to staff, never silently dropped. */
 async function refuseCommandFromCustomer(tx: Db, deps: ArrivalDeps, caseId: bigint, a: Arrival): Promise<void> {
   const parsed = looksLikeCommand(a.msg.newText) ? parseCommand(a.msg.newText) : undefined;
-  if (!parsed?.ok || !(COMMAND_VERBS as readonly string[]).includes(parsed.command.verb)) return;
+  if (!parsed?.ok || !(COMMAND_VERBS as readonly string[]).includes(parsed.command.verb) || a.cls.reasons.includes('own-address')) return;
   const from = a.msg.from?.address ?? 'unknown';
+  const reason = a.cls.reasons.includes('staff-auth-failed') ? 'the message did not pass sender authentication' : 'the sender is not a staff address';
   await advanceCase(
     tx,
     deps,
     caseId,
-    { type: 'command_refused', verb: parsed.command.verb, from, reason: 'the sender is not a staff address' },
+    { type: 'command_refused', verb: parsed.command.verb, from, reason },
     { eventKey: `in:${a.inboundId}:command`, actor: `customer:${from}`, inboundMessageId: a.inboundId },
   );
 }

@@ -54,7 +54,11 @@ async function queueOne(tx: Db, deps: OutboxDeps, req: OutboxRequest, parties: C
   const idempotencyKey = `${req.caseId}:${intent.kind}:${intent.to}:${req.eventKey}`;
   const messageId = stableMessageId(idempotencyKey, deps.settings.mailDomain);
   const customerFacing = recipients.audience === 'customer';
-  const thread = customerFacing ? await customerThread(tx, req.caseId) : await staffThread(tx, req.caseId);
+  const thread = customerFacing
+    ? await customerThread(tx, req.caseId)
+    : intent.to === 'actor' && req.answering
+      ? { inReplyTo: req.answering, references: [req.answering] }
+      : await staffThread(tx, req.caseId);
   const rendered = renderMessage(kind, messageData(kind, intent.data ?? {}, parties, req.facts, deps, now) as never);
   const suppressed = intent.automatic && (await overCap(tx, deps, recipients.to, now));
   const raw = await composeMessage({
@@ -158,7 +162,8 @@ export async function queueStaffMessage(
 
 function letterAttachment(data: Record<string, unknown> | undefined) {
   const a = data?.attachment as { filename: string; html: string } | undefined;
-  return a ? [{ filename: a.filename, contentType: 'text/html; charset=utf-8', content: Buffer.from(a.html, 'utf8') }] : undefined;
+  // composeMessage takes a bare type/subtype; the letter declares its charset itself (<meta charset="utf-8">).
+  return a ? [{ filename: a.filename, contentType: 'text/html', content: Buffer.from(a.html, 'utf8') }] : undefined;
 }
 
 /** RFC 3834 loop protection: no address gets more than the cap of automatic messages a day. */

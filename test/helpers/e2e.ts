@@ -4,7 +4,7 @@ import { runDue, type RunDueStats } from '../../src/jobs/run-due.ts';
 import { createTestApp, type TestApp } from './app.ts';
 import { createTestDb, silentLog, type TestDb } from './db.ts';
 import { startDovecot, type Dovecot } from './dovecot.ts';
-import { startSmtpSink, type SinkMessage, type SmtpSink } from './smtp-sink.ts';
+import { startSmtpSink, type SinkMessage, type SmtpSink, type SmtpSinkOptions } from './smtp-sink.ts';
 
 /** One complaints mailbox, one outbound sink, one database and a pinned clock: the product driven by email only. */
 export interface E2E {
@@ -34,8 +34,9 @@ export interface Mail {
   to?: string;
 }
 
-export async function startE2E(env: Record<string, string> = {}, start = '2026-09-01T10:00:00Z'): Promise<E2E> {
-  const [dovecot, sink, db] = await Promise.all([startDovecot(), startSmtpSink(), createTestDb()]);
+/** `sinkOptions` (optional) shapes the outbound SMTP sink, e.g. `reject` to answer 451 or 550 for a recipient. */
+export async function startE2E(env: Record<string, string> = {}, start = '2026-09-01T10:00:00Z', sinkOptions: SmtpSinkOptions = {}): Promise<E2E> {
+  const [dovecot, sink, db] = await Promise.all([startDovecot(), startSmtpSink(sinkOptions), createTestDb()]);
   const mailbox = `complaints-${randomBytes(4).toString('hex')}`;
   const app = await createTestApp(db, { SMTP_URL: sink.url, IMAP_URL: dovecot.url(mailbox), ...env }, start);
   const source = createImapSource(
