@@ -4,11 +4,11 @@ import { RedressError } from '../../src/errors.ts';
 import {
   createImapSource,
   FAILED_KEYWORD,
-  parseImapUrl,
   uidSet,
   type ImapSourceDeps,
   type ImapSourceOptions,
 } from '../../src/intake/imap-source.ts';
+import { parseImapUrl } from '../../src/intake/imap-session.ts';
 import type { ProcessMessage } from '../../src/intake/types.ts';
 import { createLogger } from '../../src/log.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
