@@ -24,6 +24,8 @@ export interface OutboxRequest {
   senderAddress?: string;
   /** For errors answered to one staff member only. */
   staffAddress?: string;
+  /** Message-ID of the staff member's message an answer to them threads to. */
+  answering?: string;
   facts: CaseFacts;
   now: Date;
 }
@@ -42,6 +44,7 @@ export interface EventContext {
   inboundMessageId?: bigint;
   senderAddress?: string;
   staffAddress?: string;
+  answering?: string;
 }
 
 /**
@@ -88,5 +91,5 @@ async function refuse(tx: Db, deps: LifecycleDeps, caseId: bigint, facts: CaseFa
   await appendHistory(tx, { caseId, at: now, actor: ctx.actor, event: 'command.refused', data: { command, error }, inboundMessageId: ctx.inboundMessageId });
   if (!ctx.staffAddress) return;
   const intent: SendIntent = { kind: 'staff_alert', to: 'actor', automatic: false, data: { title: command === 'command' ? 'Command not understood' : `Command #${command} refused`, details: [error], nextSteps: 'Correct the command and send it again.' } };
-  await deps.outbox.queue(tx, { caseId, intent, eventKey: `${ctx.eventKey}:refused`, staffAddress: ctx.staffAddress, facts, now });
+  await deps.outbox.queue(tx, { caseId, intent, eventKey: `${ctx.eventKey}:refused`, staffAddress: ctx.staffAddress, answering: ctx.answering, facts, now });
 }

@@ -1,24 +1,10 @@
-import { adrNoticeOwed, type DeadlineFacts, type DeadlineKind } from '../policy/deadlines.ts';
+import { adrNoticeOwed, type DeadlineKind } from '../policy/deadlines.ts';
 import type { StaffCommand } from '../staff/commands.ts';
 import type { StaffRole } from '../staff/staff-repo.ts';
-import type { OwnerRole } from './cases-repo.ts';
-import { isPriority } from './flags.ts';
+import { alert, decision, directorPending, type CaseFacts, type Decision, type HistoryIntent, type SendIntent } from './decision.ts';
+import { staffCommand } from './staff-decisions.ts';
 
-/** Everything the state machine knows of a case: plain data, loaded by the adapter. */
-export interface CaseFacts extends DeadlineFacts {
-  ownerRole: OwnerRole;
-  ownerStaffId: bigint | null;
-  priority: boolean;
-  outcome: string | null;
-  latestNote: string | null;
-  latestNoteAt: Date | null;
-  deadlockRequestedAt: Date | null;
-  deadlockDecision: 'issued' | 'refused' | null;
-  deadlockRefusalReason: string | null;
-  reopenedCount: number;
-  closedAt: Date | null;
-  closureReason: 'confirmed' | 'no_response' | 'withdrawn' | null;
-}
+export type { Audience, CaseFacts, Decision, HistoryIntent, SendIntent } from './decision.ts';
 
 export type CustomerMessageKind = 'reply' | 'confirmation' | 'not_resolved' | 'deadlock_request';
 
@@ -32,34 +18,6 @@ export type LifecycleEvent =
   | { type: 'send_failed'; outboundKind: string; error: string }
   | { type: 'command_refused'; verb: string; from: string; reason: string }
   | { type: 'invalid_command'; error: string };
-
-/** Who a message goes to: the customer side, the sender of the mail answered (RFC 3834), the staff member who acted, a staff role, or all staff. */
-export type Audience = 'customer' | 'sender' | 'actor' | StaffRole | 'staff';
-
-export interface SendIntent {
-  kind: string;
-  to: Audience;
-  /** RFC 3834: automatic replies carry Auto-Submitted and count against the per-address cap. */
-  automatic: boolean;
-  data?: Record<string, unknown>;
-}
-
-export interface HistoryIntent {
-  event: string;
-  data?: Record<string, unknown>;
-}
-
-export interface Decision {
-  patch: Partial<CaseFacts>;
-  sends: SendIntent[];
-  /** Deadlines this event fulfils. */
-  kept: DeadlineKind[];
-  history: HistoryIntent[];
-  /** Set when a staff command is refused; nothing else happens then. */
-  error?: string;
-}
-
-const OPEN_STATUSES = new Set(['new', 'open', 'awaiting_confirmation']);
 
 /** The lifecycle of POLICY.md as one pure function: facts + event + now -> decision. */
 export function decide(f: CaseFacts, e: LifecycleEvent, now: Date): Decision {
@@ -94,14 +52,6 @@ export function decide(f: CaseFacts, e: LifecycleEvent, now: Date): Decision {
   }
 }
 
-function decision(d: Partial<Decision>): Decision {
-  return { patch: {}, sends: [], kept: [], history: [], ...d };
-}
-
-function alert(to: Audience, title: string, details: string[], nextSteps: string): SendIntent {
-  return { kind: 'staff_alert', to, automatic: false, data: { title, details, nextSteps } };
-}
-
 /** R1 acknowledge at once (R2 asks for what is missing), R4 review, R6 technical referral, R8 priority. */
 function opened(f: CaseFacts, now: Date): Decision {
   const sends: SendIntent[] = [{ kind: 'ack', to: 'sender', automatic: true, data: { missingInfo: f.flags.includes('missing_facts') } }];
@@ -128,7 +78,10 @@ function customerMessage(f: CaseFacts, kind: CustomerMessageKind, now: Date): De
     });
   }
   const d = kind === 'deadlock_request' ? deadlockRequested(now) : decision({});
-  if (kind === 'confirmation') d.history.push({ event: 'confirmation.without_outcome', data: { rule: 'R17', note: 'no outcome given yet; the case stays open' } });
+  if (kind === 'confirmation') {
+    d.history.push({ event: 'confirmation.without_outcome', data: { rule: 'R17', note: 'no outcome given yet; the case stays open' } });
+    d.sends.push(alert('staff', 'Customer says it is resolved, but no outcome was given (R17)', ['The case cannot close until the customer has been told the outcome.'], 'Record the outcome with #outcome; the customer can then confirm it.'));
+  }
   if (f.status === 'awaiting_confirmation') {
     // Any reply to the outcome stops closure by silence (R12): staff must answer it.
     d.patch.status = 'open';
@@ -227,131 +180,3 @@ function messageSent(f: CaseFacts, kind: string, now: Date): Decision {
   return decision({});
 }
 
-function staffCommand(f: CaseFacts, c: StaffCommand, staff: { email: string; role: StaffRole; id: bigint }, now: Date): Decision {
-  const closedOk = c.verb === 'note' || c.verb === 'reply';
-  if (!OPEN_STATUSES.has(f.status) && !closedOk) return decision({ error: `the case is ${f.status}; #${c.verb} applies only to open cases` });
-  const d = commandEffect(f, c, staff, now);
-  if (d.error) return d;
-  return actedBy(f, d, staff, now);
-}
-
-/** Any staff action is the review of R4; an engineer's or the Director's action meets theirs (R6, R7). */
-function actedBy(f: CaseFacts, d: Decision, staff: { role: StaffRole; id: bigint }, now: Date): Decision {
-  const patch: Partial<CaseFacts> = { ...d.patch };
-  const kept = [...d.kept];
-  if (!f.reviewedAt) {
-    patch.reviewedAt = now;
-    kept.push('review');
-    if (f.status === 'new' && patch.status === undefined) patch.status = 'open';
-  }
-  if (staff.role === 'engineering' && f.technicalSince && !f.engineeringRespondedAt) {
-    patch.engineeringRespondedAt = now;
-    kept.push('engineering_target', 'engineering_overdue');
-  }
-  if (staff.role === 'director' && f.directorEscalatedAt && !f.directorDeterminedAt && (d.patch.outcome !== undefined || d.patch.latestNote !== undefined)) {
-    patch.directorDeterminedAt = now;
-    kept.push('director');
-  }
-  return { ...d, patch, kept };
-}
-
-function commandEffect(f: CaseFacts, c: StaffCommand, staff: { id: bigint }, now: Date): Decision {
-  switch (c.verb) {
-    case 'outcome':
-      return outcome(f, c.text, now);
-    case 'note':
-      return decision({ patch: { latestNote: c.text, latestNoteAt: now }, history: [{ event: 'note.added', data: { rule: 'R3', text: c.text } }] });
-    case 'reply':
-      return decision({
-        patch: { lastCustomerContactAt: now },
-        sends: [{ kind: 'reply', to: 'customer', automatic: false, data: { text: c.text } }],
-        history: [{ event: 'staff.reply', data: { text: c.text } }],
-      });
-    case 'escalate':
-      return escalate(f, c.to, now);
-    case 'flag':
-      return flag(f, c.flag, now);
-    case 'deadlock':
-      return decision({
-        patch: { deadlockDecision: 'issued', lastCustomerContactAt: now },
-        sends: [{ kind: 'deadlock_letter', to: 'customer', automatic: false }],
-        history: [{ event: 'deadlock.issued', data: { rule: 'R15' } }],
-      });
-    case 'refuse-deadlock':
-      return decision({
-        patch: { deadlockDecision: 'refused', deadlockRefusalReason: c.reason, lastCustomerContactAt: now },
-        sends: [{ kind: 'deadlock_refusal', to: 'customer', automatic: false, data: { reason: c.reason } }],
-        history: [{ event: 'deadlock.refused', data: { rule: 'R15', reason: c.reason } }],
-      });
-    case 'withdrawn':
-      // R17's one exception: withdrawn by the customer, closed without an outcome.
-      return decision({ patch: { status: 'withdrawn', closedAt: now, closureReason: 'withdrawn' }, history: [{ event: 'case.withdrawn', data: { rule: 'R17' } }] });
-    case 'assign':
-      return decision({ patch: { ownerStaffId: staff.id }, history: [{ event: 'case.assigned', data: { rule: 'R4', staffId: staff.id.toString() } }] });
-  }
-}
-
-/** R10: the outcome goes out in the customer's format and asks them to confirm closure. */
-function outcome(f: CaseFacts, text: string, now: Date): Decision {
-  const kept: DeadlineKind[] = [];
-  const patch: Partial<CaseFacts> = { outcome: text, outcomeSentAt: now, status: 'awaiting_confirmation', lastCustomerContactAt: now };
-  if (f.directorEscalatedAt && !f.directorDeterminedAt) {
-    patch.directorDeterminedAt = now;
-    kept.push('director');
-  }
-  if (f.technicalSince && !f.engineeringRespondedAt) {
-    patch.engineeringRespondedAt = now;
-    kept.push('engineering_target', 'engineering_overdue');
-  }
-  return decision({
-    patch,
-    kept,
-    sends: [{ kind: 'outcome', to: 'customer', automatic: false, data: { text } }],
-    history: [{ event: 'outcome.recorded', data: { rule: 'R10', text } }],
-  });
-}
-
-function escalate(f: CaseFacts, to: 'supervisor' | 'engineering' | 'director', now: Date): Decision {
-  if (to === 'supervisor') return decision({ patch: { ownerRole: 'supervisor' }, history: [{ event: 'escalated.supervisor', data: { rule: 'R5' } }] });
-  if (to === 'engineering') return referToEngineering(f, now, { ownerRole: 'engineering' });
-  if (directorPending(f)) return decision({ history: [{ event: 'escalated.director', data: { rule: 'R7', note: 'already with the Director' } }] });
-  return decision({
-    patch: { ownerRole: 'director', directorEscalatedAt: now, directorDeterminedAt: null, lastCustomerContactAt: now },
-    sends: [
-      { kind: 'director_escalation', to: 'customer', automatic: true, data: { reason: 'unresolved' } },
-      alert('director', 'Escalated to the Director (R7)', ['Support could not resolve the complaint.'], 'Make a determination within 5 days and record it with #outcome.'),
-    ],
-    history: [{ event: 'escalated.director', data: { rule: 'R7', reason: 'staff escalation' } }],
-  });
-}
-
-function directorPending(f: CaseFacts): boolean {
-  return f.directorEscalatedAt !== null && f.directorDeterminedAt === null;
-}
-
-/** R6: engineering alerted at once; target 3 business days, overdue at 5. A referral already open keeps its clock. */
-function referToEngineering(f: CaseFacts, now: Date, patch: Partial<CaseFacts>): Decision {
-  if (f.technicalSince && !f.engineeringRespondedAt) {
-    return decision({ patch: { ...patch, flags: withFlag(f.flags, 'technical') }, history: [{ event: 'escalated.engineering', data: { rule: 'R6', note: 'already with engineering' } }] });
-  }
-  return decision({
-    patch: { ...patch, technicalSince: now, engineeringRespondedAt: null, flags: withFlag(f.flags, 'technical') },
-    sends: [alert('engineering', 'Technical complaint referred to engineering (R6)', ['Staff referred the case.'], 'Investigate; the target is 3 business days, overdue at 5.')],
-    history: [{ event: 'escalated.engineering', data: { rule: 'R6' } }],
-  });
-}
-
-function flag(f: CaseFacts, name: string, now: Date): Decision {
-  const stored = name.replaceAll('-', '_');
-  if (stored === 'technical') return referToEngineering(f, now, {});
-  const flags = withFlag(f.flags, stored);
-  return decision({ patch: { flags, priority: isPriority(flags) }, history: [{ event: 'flag.added', data: { flag: stored, rule: flagRule(stored) } }] });
-}
-
-function flagRule(flag: string): string {
-  return flag === 'vexatious' || flag === 'out_of_jurisdiction' ? 'R14/R16' : 'R8';
-}
-
-function withFlag(flags: readonly string[], flag: string): string[] {
-  return flags.includes(flag) ? [...flags] : [...flags, flag];
-}

@@ -11,13 +11,15 @@ export interface StaffAction {
   /** 'in:<inbound id>' for email, 'cli:<uuid>' for the CLI: one command, one effect. */
   eventKey: string;
   inboundMessageId?: bigint;
+  /** Message-ID of the command email, so an error answer threads to it. */
+  messageId?: string;
   /** Email commands are answered by email; the CLI prints its own errors. */
   answerByEmail: boolean;
 }
 
 /** One path for staff commands by email and by CLI; a failure is recorded and answered to that staff member only. */
 export async function runStaffCommand(tx: Db, deps: LifecycleDeps, a: StaffAction): Promise<Decision> {
-  const ctx = { eventKey: a.eventKey, actor: `staff:${a.staff.email}`, inboundMessageId: a.inboundMessageId, staffAddress: a.answerByEmail ? a.staff.email : undefined };
+  const ctx = { eventKey: a.eventKey, actor: `staff:${a.staff.email}`, inboundMessageId: a.inboundMessageId, staffAddress: a.answerByEmail ? a.staff.email : undefined, answering: a.messageId };
   const event = a.parsed.ok
     ? { type: 'staff_command' as const, command: a.parsed.command, staff: { email: a.staff.email, role: a.staff.role, id: a.staff.id } }
     : { type: 'invalid_command' as const, error: a.parsed.error };

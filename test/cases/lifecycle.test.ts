@@ -115,10 +115,10 @@ describe('decide: customer messages', () => {
       expect(planDeadlines(apply(f, customerSays(f, 'confirmation')), calendar, DEFAULT_POLICY)).toEqual([]);
     });
 
-    it.each(['new', 'open'] as const)('R17 a confirmation before any outcome does not close a %s case, and says so on the record', (status) => {
+    it.each(['new', 'open'] as const)('R17 a confirmation before any outcome does not close a %s case, says so on the record and tells staff', (status) => {
       const d = customerSays(caseFacts({ status }), 'confirmation');
       expect(d.patch.status).toBeUndefined();
-      expect(d.sends).toEqual([]);
+      expect(d.sends).toEqual([expect.objectContaining({ kind: 'staff_alert', to: 'staff', automatic: false })]);
       expect(d.history).toEqual([{ event: 'confirmation.without_outcome', data: { rule: 'R17', note: 'no outcome given yet; the case stays open' } }]);
     });
 
