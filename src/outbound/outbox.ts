@@ -8,7 +8,7 @@ import type { PolicySettings } from '../policy/settings.ts';
 import { appendHistory } from '../cases/history-repo.ts';
 import { composeMessage, plusAddress, stableMessageId } from './compose.ts';
 import { messageData, type MessageSettings } from './message-data.ts';
-import { automaticCountSince, caseParties, customerThread, insertOutbound, setJobId, type CaseParties } from './outbox-repo.ts';
+import { automaticCountSince, caseParties, customerThread, insertOutbound, setJobId, type CaseParties, type NewOutbound } from './outbox-repo.ts';
 import { resolveRecipients } from './recipients.ts';
 import { renderMessage, type OutboundKind } from './render.ts';
 
@@ -92,20 +92,8 @@ async function queueOne(tx: Db, deps: OutboxDeps, req: OutboxRequest, parties: C
   });
 }
 
-interface StoreRequest {
-  caseId: bigint | null;
-  kind: string;
-  idempotencyKey: string;
-  messageId: string;
-  to: string[];
-  subject: string;
-  raw: Buffer;
-  automatic: boolean;
-  suppressed: boolean;
-  audience: 'customer' | 'staff';
-  inReplyTo: string | null;
-  now: Date;
-}
+/** What the outbox stores; it derives status, envelope sender and creation time itself. */
+type StoreRequest = Omit<NewOutbound, 'status' | 'envelopeFrom' | 'createdAt'> & { suppressed: boolean; now: Date };
 
 async function storeAndEnqueue(tx: Db, deps: OutboxDeps, m: StoreRequest): Promise<bigint | undefined> {
   const id = await insertOutbound(tx, { ...m, status: m.suppressed ? 'suppressed' : 'queued', envelopeFrom: deps.settings.complaintsAddress, createdAt: m.now });

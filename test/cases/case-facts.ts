@@ -5,6 +5,8 @@
 import { isPriority } from '../../src/cases/flags.ts';
 import { decide, type CaseFacts, type Decision, type LifecycleEvent, type SendIntent } from '../../src/cases/lifecycle.ts';
 import { createBusinessCalendar } from '../../src/policy/calendar.ts';
+import { planDeadlines, type DeadlineKind } from '../../src/policy/deadlines.ts';
+import { DEFAULT_POLICY } from '../../src/policy/settings.ts';
 import type { StaffCommand } from '../../src/staff/commands.ts';
 import type { StaffRole } from '../../src/staff/staff-repo.ts';
 
@@ -116,3 +118,8 @@ export const describeCommand = (c: StaffCommand): string =>
 
 /** Everything a message carries as one string, so tests check what it says, not how its data is laid out. */
 export const textOf = (send: SendIntent | undefined): string => JSON.stringify(send?.data ?? {});
+
+/** The kinds of deadline a case owes, and when one is due, as planDeadlines says. */
+export const planned = (f: CaseFacts): DeadlineKind[] => planDeadlines(f, calendar, DEFAULT_POLICY).map((d) => d.kind);
+export const dueOf = (f: CaseFacts, kind: DeadlineKind): string | undefined =>
+  planDeadlines(f, calendar, DEFAULT_POLICY).find((d) => d.kind === kind)?.dueAt.toISOString();

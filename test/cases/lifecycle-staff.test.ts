@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { decide, type CaseFacts } from '../../src/cases/lifecycle.ts';
-import { planDeadlines, type DeadlineKind } from '../../src/policy/deadlines.ts';
+import { planDeadlines } from '../../src/policy/deadlines.ts';
 import { DEFAULT_POLICY } from '../../src/policy/settings.ts';
 import type { StaffCommand } from '../../src/staff/commands.ts';
 import {
@@ -23,10 +23,10 @@ import {
   staffDoes,
   SUPERVISOR,
   withdrawnCase,
+  planned,
+  dueOf,
 } from './case-facts.ts';
 
-const planned = (f: CaseFacts): DeadlineKind[] => planDeadlines(f, calendar, DEFAULT_POLICY).map((d) => d.kind);
-const dueOf = (f: CaseFacts, kind: DeadlineKind): string | undefined => planDeadlines(f, calendar, DEFAULT_POLICY).find((d) => d.kind === kind)?.dueAt.toISOString();
 const cases = ALL_COMMANDS.map((c) => [describeCommand(c), c] as const);
 
 describe('decide: staff commands', () => {

@@ -17,10 +17,10 @@ import {
   RECEIVED,
   textOf,
   withdrawnCase,
+  planned,
+  dueOf,
 } from './case-facts.ts';
 
-const planned = (f: CaseFacts): DeadlineKind[] => planDeadlines(f, calendar, DEFAULT_POLICY).map((d) => d.kind);
-const dueOf = (f: CaseFacts, kind: DeadlineKind): string | undefined => planDeadlines(f, calendar, DEFAULT_POLICY).find((d) => d.kind === kind)?.dueAt.toISOString();
 const NOTHING = { patch: {}, sends: [], kept: [], history: [] };
 
 describe('decide: opened', () => {

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 
-import { createBusinessCalendar } from '../../src/policy/calendar.ts';
 import {
   ACTIONABLE_DEADLINES,
   adrNoticeOwed,
@@ -13,32 +12,15 @@ import {
   type StoredDeadline,
 } from '../../src/policy/deadlines.ts';
 import { DEFAULT_POLICY, type PolicySettings } from '../../src/policy/settings.ts';
+import { at, calendar, caseFacts, RECEIVED } from '../cases/case-facts.ts';
 
 // Every instant carries an explicit offset: Europe/London is +00:00 in winter, +01:00 from
 // the last Sunday of March (29 March 2026) to the last Sunday of October (25 October 2026).
-const at = (iso: string): Date => new Date(iso);
-const cal = createBusinessCalendar({ timeZone: 'Europe/London', holidayRegion: 'GB-ENG', opens: '09:00', closes: '17:30' });
+const cal = calendar;
 
 /** Monday 2 February 2026, 10:00 London: no bank holiday for weeks either side. */
-const RECEIVED = at('2026-02-02T10:00:00Z');
-
 function facts(over: Partial<DeadlineFacts> = {}): DeadlineFacts {
-  return {
-    status: 'new',
-    flags: [],
-    receivedAt: RECEIVED,
-    acknowledgedAt: null,
-    reviewedAt: null,
-    lastCustomerContactAt: null,
-    outcomeSentAt: null,
-    directorEscalatedAt: null,
-    directorDeterminedAt: null,
-    technicalSince: null,
-    engineeringRespondedAt: null,
-    adrNoticeSentAt: null,
-    adrWarnedAt: null,
-    ...over,
-  };
+  return caseFacts(over);
 }
 
 /** An acknowledged, reviewed, open case: only the deadlines under test remain besides R3 and R14. */
