@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { addStaff } from '../../src/staff/staff-repo.ts';
 import { header, messageIdOf, startE2E, type E2E } from '../helpers/e2e.ts';
+import { openCase } from '../helpers/e2e-cases.ts';
 
 /**
  * The product driven by email only: complaints and replies go into a real Dovecot
@@ -14,22 +15,12 @@ describe('end to end, by email only', () => {
   });
 
   const COMPLAINT = 'My broadband has been cut off since Monday. I have called twice and nobody has come to fix the line. Please restore the service and refund me.';
-
-  async function openCase(from = 'alice@example.com', body = COMPLAINT) {
-    const complaintId = await e.email({ from: `Alice <${from}>`, subject: 'Broadband cut off', body });
-    await e.runDue();
-    const ack = e.sent('ack').at(-1)!;
-    const [row] = await e.db.sql`select reference, token from cases order by id desc limit 1`;
-    return { complaintId, ack, reference: row!.reference as string, token: row!.token as string };
-  }
-
-  async function staff(email: string, role: 'rep' | 'supervisor' | 'engineering' | 'director') {
-    await addStaff(e.db.sql, email, role);
-  }
+  const open = (from = 'alice@example.com', body = COMPLAINT) => openCase(e, `Alice <${from}>`, body, 'Broadband cut off');
+  const staff = (email: string, role: 'rep' | 'supervisor' | 'engineering' | 'director') => addStaff(e.db.sql, email, role);
 
   it('R1: a complaint in -> an acknowledgement out, threaded, automatic, with the reference', async () => {
     e = await startE2E();
-    const { complaintId, ack, reference, token } = await openCase();
+    const { complaintId, ack, reference, token } = await open();
     expect(ack.envelope.to).toEqual(['alice@example.com']);
     expect(ack.parsed.subject).toContain(`[${reference}]`);
     expect(header(ack, 'in-reply-to')).toBe(`<${complaintId}>`);
@@ -42,13 +33,13 @@ describe('end to end, by email only', () => {
 
   it('R2: a complaint with no usable facts gets an acknowledgement asking for them', async () => {
     e = await startE2E();
-    const { ack } = await openCase('bob@example.com', 'Not happy.');
+    const { ack } = await open('bob@example.com', 'Not happy.');
     expect(ack.parsed.text).toMatch(/what (the complaint|your complaint) is about|subject matter/i);
   });
 
   it('R3: five business days later the customer gets a progress update, then every five business days', async () => {
     e = await startE2E();
-    const { reference } = await openCase();
+    const { reference } = await open();
     e.at('2026-09-08T09:59:00Z');
     await e.runDue();
     expect(e.sent('progress')).toHaveLength(0);
@@ -65,7 +56,7 @@ describe('end to end, by email only', () => {
   it('R10 then R12: a staff outcome by email goes to the customer, and silence closes the case after 5 business days', async () => {
     e = await startE2E();
     await staff('rita@telco.test', 'rep');
-    const { reference } = await openCase();
+    const { reference } = await open();
     e.at('2026-09-02T09:00:00Z');
     await e.email({ from: 'rita@telco.test', subject: `Re: ${reference}`, body: '#outcome We found a fault at the exchange, fixed it, and refunded two weeks of line rental.' });
     await e.runDue();
@@ -87,7 +78,7 @@ describe('end to end, by email only', () => {
   it('R11: the customer confirming by email closes the case and gets the closure notice', async () => {
     e = await startE2E();
     await staff('rita@telco.test', 'rep');
-    const { reference } = await openCase();
+    const { reference } = await open();
     await e.email({ from: 'rita@telco.test', subject: `Case ${reference}`, body: '#outcome The line is repaired and a credit applied.' });
     await e.runDue();
     const outcome = e.sent('outcome')[0]!;
@@ -105,7 +96,7 @@ describe('end to end, by email only', () => {
     e = await startE2E();
     await staff('rita@telco.test', 'rep');
     await staff('dee@telco.test', 'director');
-    const { reference } = await openCase();
+    const { reference } = await open();
     await e.email({ from: 'rita@telco.test', subject: `Case ${reference}`, body: '#outcome We believe the line is now working.' });
     await e.runDue();
     const outcome = e.sent('outcome')[0]!;
@@ -123,7 +114,7 @@ describe('end to end, by email only', () => {
   it('R14: a case still unresolved at 56 days gets the ADR notice; staff are warned 14 days before', async () => {
     e = await startE2E();
     await staff('rita@telco.test', 'rep');
-    const { reference } = await openCase();
+    const { reference } = await open();
     e.at('2026-10-13T10:00:00Z');
     await e.runDue();
     expect(e.sent('staff_alert').some((m) => /8-week/.test(m.parsed.subject ?? ''))).toBe(true);
@@ -141,7 +132,7 @@ describe('end to end, by email only', () => {
   it('R14/R16: a case flagged vexatious by staff gets no ADR notice', async () => {
     e = await startE2E();
     await staff('sue@telco.test', 'supervisor');
-    const { reference } = await openCase();
+    const { reference } = await open();
     await e.email({ from: 'sue@telco.test', subject: `Case ${reference}`, body: '#flag vexatious' });
     e.at('2026-10-28T10:00:00Z');
     await e.runDue();
@@ -150,7 +141,7 @@ describe('end to end, by email only', () => {
 
   it('an auto-reply storm on the thread sends nothing back (RFC 3834)', async () => {
     e = await startE2E();
-    const { ack } = await openCase();
+    const { ack } = await open();
     const before = e.sink.messages.length;
     for (let i = 0; i < 20; i += 1) {
       await e.email({ from: 'alice@example.com', subject: `Automatic reply: ${ack.parsed.subject}`, body: 'I am out of the office until Monday.', inReplyTo: messageIdOf(ack), headers: { 'Auto-Submitted': 'auto-replied' } });
@@ -164,7 +155,7 @@ describe('end to end, by email only', () => {
   it('a bounce of our acknowledgement is recorded on the case and alerted to staff', async () => {
     e = await startE2E();
     await staff('rita@telco.test', 'rep');
-    const { ack, reference } = await openCase('gone@example.com');
+    const { ack, reference } = await open('gone@example.com');
     const dsn = [
       'This is a MIME-encapsulated message.',
       '',
