@@ -46,6 +46,7 @@ export const configSchema = z.object({
   IMAP_PROCESSED_FOLDER: withDefault(z.string().min(1), 'Processed'),
   IMAP_POLL_SECONDS: withDefault(positiveInt, 60),
   IMAP_BATCH_SIZE: withDefault(positiveInt, 200),
+  IMAP_CONCURRENCY: withDefault(positiveInt, 1),
   IMAP_TLS_VERIFY: withDefault(bool, 'true'),
 
   SMTP_LISTEN: withDefault(hostPort, '127.0.0.1:2525'),

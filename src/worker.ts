@@ -33,6 +33,7 @@ export async function runWorker(app: App, signal: AbortSignal): Promise<void> {
           pollSeconds: config.IMAP_POLL_SECONDS,
           batchSize: config.IMAP_BATCH_SIZE,
           tlsVerify: config.IMAP_TLS_VERIFY,
+          concurrency: config.IMAP_CONCURRENCY,
         },
       ).run(signal)
     : undefined;

@@ -5,9 +5,9 @@ import type { Logger } from '../log.ts';
 import type { BusinessCalendar } from '../policy/calendar.ts';
 import { planDeadlines, reconcileDeadlines, type DeadlineKind } from '../policy/deadlines.ts';
 import type { PolicySettings } from '../policy/settings.ts';
-import { applyDeadlineChange, pendingDeadlines } from './deadlines-repo.ts';
+import { applyDeadlineChanges, pendingDeadlines } from './deadlines-repo.ts';
 import { loadFactsForUpdate, saveFacts } from './facts-repo.ts';
-import { appendHistory } from './history-repo.ts';
+import { appendHistory, appendHistoryMany, type HistoryEntry } from './history-repo.ts';
 import { decide, type CaseFacts, type Decision, type LifecycleEvent, type SendIntent } from './lifecycle.ts';
 
 /** Where a decision's messages go: rendered, stored and enqueued in the caller's transaction. */
@@ -63,26 +63,26 @@ export async function advanceCase(tx: Db, deps: LifecycleDeps, caseId: bigint, e
   }
   const next: CaseFacts = { ...facts, ...d.patch };
   await saveFacts(tx, caseId, d.patch);
-  for (const h of d.history) {
-    await appendHistory(tx, { caseId, at: now, actor: ctx.actor, event: h.event, data: h.data, inboundMessageId: ctx.inboundMessageId });
-  }
+  const history = d.history.map((h) => ({ caseId, at: now, actor: ctx.actor, event: h.event, data: h.data, inboundMessageId: ctx.inboundMessageId }));
   for (const intent of d.sends) {
     await deps.outbox.queue(tx, { caseId, intent, eventKey: ctx.eventKey, senderAddress: ctx.senderAddress, staffAddress: ctx.staffAddress, facts: next, now });
   }
-  await replan(tx, deps, caseId, next, d.kept, now);
+  await appendHistoryMany(tx, [...history, ...(await replan(tx, deps, caseId, next, d.kept, now))]);
   deps.log.debug({ caseId, event: event.type, sends: d.sends.map((s) => s.kind) }, 'case advanced');
   return d;
 }
 
-/** R18: every deadline set, met, missed, cancelled or re-planned says so in the history. */
-async function replan(tx: Db, deps: LifecycleDeps, caseId: bigint, facts: CaseFacts, kept: DeadlineKind[], now: Date): Promise<void> {
+/** Re-plans the case's deadlines; returns the history entries (R18: every deadline set, met, missed, cancelled or re-planned says so). */
+async function replan(tx: Db, deps: LifecycleDeps, caseId: bigint, facts: CaseFacts, kept: DeadlineKind[], now: Date): Promise<HistoryEntry[]> {
   const changes = reconcileDeadlines(await pendingDeadlines(tx, caseId), planDeadlines(facts, deps.calendar, deps.policy), kept, now, deps.policy.graceSeconds);
-  for (const change of changes) {
-    await applyDeadlineChange(tx, caseId, change, now);
-    const event = change.op === 'insert' ? 'deadline.set' : `deadline.${change.status}`;
-    const data = change.op === 'insert' ? { kind: change.kind, rule: change.rule, due_at: change.dueAt.toISOString() } : { kind: change.kind, due_at: change.dueAt.toISOString() };
-    await appendHistory(tx, { caseId, at: now, actor: 'system', event, data });
-  }
+  await applyDeadlineChanges(tx, caseId, changes, now);
+  return changes.map((change) => ({
+    caseId,
+    at: now,
+    actor: 'system',
+    event: change.op === 'insert' ? 'deadline.set' : `deadline.${change.status}`,
+    data: change.op === 'insert' ? { kind: change.kind, rule: change.rule, due_at: change.dueAt.toISOString() } : { kind: change.kind, due_at: change.dueAt.toISOString() },
+  }));
 }
 
 /** A refused command is recorded on the case and explained to the staff member alone. */

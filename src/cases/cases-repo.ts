@@ -36,15 +36,12 @@ export interface NewCase {
   priority: boolean;
 }
 
-/** Allocates the next reference of the year (the counter row serialises concurrent openings). */
+/** Takes the next case number from a sequence, which never blocks a concurrent opening. */
 export async function insertCase(db: Db, c: NewCase): Promise<CaseRow> {
-  const [counter] = await db<[{ last_value: number }]>`
-    insert into case_reference_counters (year, last_value) values (${c.year}, 1)
-    on conflict (year) do update set last_value = case_reference_counters.last_value + 1
-    returning last_value`;
+  const [next] = await db<[{ n: bigint }]>`select nextval('case_number_seq') as n`;
   const [row] = await db<[CaseRow]>`
     insert into cases (reference, token, customer_id, representative_id, subject, received_at, flags, priority)
-    values (${formatReference(c.year, counter.last_value)}, ${newCaseToken()}, ${c.customerId},
+    values (${formatReference(c.year, Number(next.n))}, ${newCaseToken()}, ${c.customerId},
             ${c.representativeId ?? null}, ${c.subject}, ${c.receivedAt}, ${c.flags}, ${c.priority})
     returning ${caseColumns(db)}`;
   return row;

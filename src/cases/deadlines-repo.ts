@@ -7,12 +7,17 @@ export async function pendingDeadlines(db: Db, caseId: bigint): Promise<StoredDe
   return rows.map((r) => ({ id: r.id, kind: r.kind, dueAt: r.due_at }));
 }
 
-export async function applyDeadlineChange(db: Db, caseId: bigint, change: DeadlineChange, now: Date): Promise<void> {
-  if (change.op === 'insert') {
-    await db`insert into deadlines (case_id, rule, kind, due_at, created_at) values (${caseId}, ${change.rule}, ${change.kind}, ${change.dueAt}, ${now})`;
-  } else {
-    await db`update deadlines set status = ${change.status}, resolved_at = ${now} where id = ${change.id} and status = 'pending'`;
+/** Applies a reconciliation: resolutions first (freeing the one-pending-per-kind slot), then new deadlines, one statement each. */
+export async function applyDeadlineChanges(db: Db, caseId: bigint, changes: DeadlineChange[], now: Date): Promise<void> {
+  const resolved = changes.flatMap((c) => (c.op === 'resolve' ? [{ id: c.id.toString(), status: c.status }] : []));
+  if (resolved.length > 0) {
+    await db`
+      update deadlines d set status = r.status, resolved_at = ${now}
+      from (select * from jsonb_to_recordset(${db.json(resolved as never)}) as x(id bigint, status text)) r
+      where d.id = r.id and d.status = 'pending'`;
   }
+  const inserted = changes.flatMap((c) => (c.op === 'insert' ? [{ case_id: caseId, rule: c.rule, kind: c.kind, due_at: c.dueAt, created_at: now }] : []));
+  if (inserted.length > 0) await db`insert into deadlines ${db(inserted)}`;
 }
 
 export interface DueDeadline {

@@ -19,6 +19,21 @@ export async function appendHistory(db: Db, e: HistoryEntry): Promise<void> {
             ${e.inboundMessageId ?? null}, ${e.outboundMessageId ?? null})`;
 }
 
+/** Several entries in one statement: a decision's history and its deadline changes go together. */
+export async function appendHistoryMany(db: Db, entries: HistoryEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  const rows = entries.map((e) => ({
+    case_id: e.caseId,
+    at: e.at,
+    actor: e.actor,
+    event: e.event,
+    data: db.json(withoutNul(e.data ?? {}) as never),
+    inbound_message_id: e.inboundMessageId ?? null,
+    outbound_message_id: e.outboundMessageId ?? null,
+  }));
+  await db`insert into case_history ${db(rows)}`;
+}
+
 export interface HistoryRow {
   id: bigint;
   at: Date;

@@ -2,13 +2,20 @@ import { randomBytes } from 'node:crypto';
 
 export const REFERENCE_PATTERN = /CMP-\d{4}-\d{6}/i;
 
-/** CMP-2026-000042: the year of receipt in the business time zone, then a per-year sequence. */
+/** CMP-2026-000042: the year of receipt in the business time zone, then the case number. */
 export function formatReference(year: number, sequence: number): string {
   return `CMP-${year}-${String(sequence).padStart(6, '0')}`;
 }
 
+const yearFormats = new Map<string, Intl.DateTimeFormat>();
+
 export function yearIn(instant: Date, timeZone: string): number {
-  return Number(new Intl.DateTimeFormat('en-GB', { timeZone, year: 'numeric' }).format(instant));
+  let format = yearFormats.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-GB', { timeZone, year: 'numeric' });
+    yearFormats.set(timeZone, format);
+  }
+  return Number(format.format(instant));
 }
 
 const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';

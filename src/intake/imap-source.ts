@@ -13,6 +13,8 @@ export interface ImapSourceOptions {
   pollSeconds: number;
   batchSize: number;
   tlsVerify: boolean;
+  /** Messages processed side by side, in lanes by sender. */
+  concurrency: number;
 }
 
 export interface DrainStats {
@@ -163,31 +165,53 @@ async function drain(ctx: DrainContext, session: Session, signal?: AbortSignal):
 
 async function drainBatch(ctx: DrainContext, session: Session, uids: number[], stats: DrainStats, signal?: AbortSignal) {
   // Fetch the whole batch first: no other IMAP command may run inside a fetch iterator.
-  const messages = (await session.client.fetchAll(uidSet(uids), { uid: true, internalDate: true, source: true }, { uid: true }))
+  const messages = (await session.client.fetchAll(uidSet(uids), { uid: true, internalDate: true, source: true, envelope: true }, { uid: true }))
     .sort((a, b) => a.uid - b.uid);
   stats.fetched += messages.length;
   const committed: number[] = [];
   const failed: number[] = [];
   let retryLater: unknown;
-  for (const message of messages) {
-    if (signal?.aborted) break; // the message in hand is finished; the rest wait for the next start
-    let status: 'stored' | 'duplicate' | 'failed';
-    try {
-      status = await processOne(ctx, session.uidValidity, message);
-    } catch (err) {
-      retryLater = err;
-      break;
+  const lane = async (queue: FetchMessageObject[]) => {
+    for (const message of queue) {
+      // Stop on shutdown (the message in hand is finished) or when another lane hit a retryable error.
+      if (signal?.aborted || retryLater !== undefined) return;
+      let status: 'stored' | 'duplicate' | 'failed';
+      try {
+        status = await processOne(ctx, session.uidValidity, message);
+      } catch (err) {
+        retryLater = err;
+        return;
+      }
+      stats[status === 'duplicate' ? 'duplicates' : status] += 1;
+      if (status === 'failed') {
+        failed.push(message.uid);
+        continue;
+      }
+      await ctx.deps.hooks?.afterCommit?.(message.uid); // a throw here is a crash: nothing gets moved
+      committed.push(message.uid);
     }
-    stats[status === 'duplicate' ? 'duplicates' : status] += 1;
-    if (status === 'failed') {
-      failed.push(message.uid);
-      continue;
-    }
-    await ctx.deps.hooks?.afterCommit?.(message.uid); // a throw here is a crash: nothing gets moved
-    committed.push(message.uid);
-  }
-  stats.moved += await settle(ctx, session.client, committed, failed);
+  };
+  await Promise.all(lanes(messages, ctx.opts.concurrency).map(lane));
+  stats.moved += await settle(ctx, session.client, committed.sort((a, b) => a - b), failed);
   if (retryLater !== undefined) throw retryLater;
+}
+
+/**
+ * Messages from one sender stay in order in one lane (a confirmation after its outcome,
+ * "not resolved" after "resolved"); different senders are processed side by side. A crash
+ * mid-batch leaves uncommitted messages in INBOX, and the next drain offers them again.
+ */
+export function lanes<T extends { uid: number; envelope?: { from?: { address?: string }[] } }>(messages: T[], count: number): T[][] {
+  const bySender = new Map<string, T[]>();
+  for (const m of messages) {
+    const key = m.envelope?.from?.[0]?.address?.toLowerCase() ?? `uid:${m.uid}`;
+    const group = bySender.get(key);
+    if (group) group.push(m);
+    else bySender.set(key, [m]);
+  }
+  const result: T[][] = Array.from({ length: Math.max(1, Math.min(count, bySender.size)) }, () => []);
+  [...bySender.values()].forEach((group, i) => result[i % result.length]!.push(...group));
+  return result.map((l) => l.sort((a, b) => a.uid - b.uid));
 }
 
 /** Hands one message to the intake; 'failed' when it failed for good (logged, skipped), throws when it may succeed later. */

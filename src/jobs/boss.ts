@@ -72,8 +72,8 @@ async function ensureQueue(boss: PgBoss, name: string, options: Omit<PgBoss.Queu
 }
 
 /** Enqueued inside the caller's transaction: a committed state change always has its job, a rolled-back one never. */
-export async function enqueueSend(boss: PgBoss, tx: Db, job: SendJob): Promise<string> {
-  const id = await boss.send(QUEUES.send, sendJobSchema.parse(job), { db: bossDb(tx) });
+export async function enqueueSend(boss: PgBoss, tx: Db, job: SendJob, jobId: string): Promise<string> {
+  const id = await boss.send(QUEUES.send, sendJobSchema.parse(job), { db: bossDb(tx), id: jobId });
   if (!id) throw new RedressError('db', `pg-boss refused the ${QUEUES.send} job for outbound ${job.outboundId}: does the queue exist?`);
   return id;
 }

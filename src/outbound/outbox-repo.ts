@@ -14,29 +14,27 @@ export interface NewOutbound {
   envelopeFrom: string;
   inReplyTo: string | null;
   createdAt: Date;
+  /** The pg-boss job that will send it (none when suppressed). */
+  jobId: string | null;
 }
 
 /** Undefined when a message for this event exists already: one event, one message. */
 export async function insertOutbound(db: Db, m: NewOutbound): Promise<bigint | undefined> {
   const rows = await db<{ id: bigint }[]>`
     insert into outbound_messages (case_id, kind, idempotency_key, message_id, to_addresses, subject, raw, status,
-      automatic, audience, envelope_from, in_reply_to, created_at)
+      automatic, audience, envelope_from, in_reply_to, created_at, job_id)
     values (${m.caseId}, ${m.kind}, ${m.idempotencyKey}, ${m.messageId}, ${m.to}, ${m.subject}, ${m.raw}, ${m.status},
-      ${m.automatic}, ${m.audience}, ${m.envelopeFrom}, ${m.inReplyTo}, ${m.createdAt})
+      ${m.automatic}, ${m.audience}, ${m.envelopeFrom}, ${m.inReplyTo}, ${m.createdAt}, ${m.jobId})
     on conflict (idempotency_key) do nothing
     returning id`;
   return rows[0]?.id;
-}
-
-export async function setJobId(db: Db, id: bigint, jobId: string): Promise<void> {
-  await db`update outbound_messages set job_id = ${jobId} where id = ${id}`;
 }
 
 /** RFC 3834 loop protection: automatic messages this address got since `since`. */
 export async function automaticCountSince(db: Db, address: string, since: Date): Promise<number> {
   const [row] = await db<[{ n: number }]>`
     select count(*)::int as n from outbound_messages
-    where automatic and status <> 'suppressed' and ${address} = any(to_addresses) and created_at > ${since}`;
+    where to_addresses @> ${[address]}::text[] and automatic and status <> 'suppressed' and created_at > ${since}`;
   return row.n;
 }
 

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type PgBoss from 'pg-boss';
 import type { Outbox, OutboxRequest } from '../cases/advance.ts';
 import type { Db } from '../db/pool.ts';
@@ -8,7 +9,7 @@ import type { PolicySettings } from '../policy/settings.ts';
 import { appendHistory } from '../cases/history-repo.ts';
 import { composeMessage, plusAddress, stableMessageId } from './compose.ts';
 import { messageData, type MessageSettings } from './message-data.ts';
-import { automaticCountSince, caseParties, customerThread, insertOutbound, setJobId, type CaseParties, type NewOutbound } from './outbox-repo.ts';
+import { automaticCountSince, caseParties, customerThread, insertOutbound, type CaseParties, type NewOutbound } from './outbox-repo.ts';
 import { resolveRecipients } from './recipients.ts';
 import { renderMessage, type OutboundKind } from './render.ts';
 
@@ -93,12 +94,13 @@ async function queueOne(tx: Db, deps: OutboxDeps, req: OutboxRequest, parties: C
 }
 
 /** What the outbox stores; it derives status, envelope sender and creation time itself. */
-type StoreRequest = Omit<NewOutbound, 'status' | 'envelopeFrom' | 'createdAt'> & { suppressed: boolean; now: Date };
+type StoreRequest = Omit<NewOutbound, 'status' | 'envelopeFrom' | 'createdAt' | 'jobId'> & { suppressed: boolean; now: Date };
 
 async function storeAndEnqueue(tx: Db, deps: OutboxDeps, m: StoreRequest): Promise<bigint | undefined> {
-  const id = await insertOutbound(tx, { ...m, status: m.suppressed ? 'suppressed' : 'queued', envelopeFrom: deps.settings.complaintsAddress, createdAt: m.now });
+  const jobId = m.suppressed ? null : randomUUID();
+  const id = await insertOutbound(tx, { ...m, status: m.suppressed ? 'suppressed' : 'queued', envelopeFrom: deps.settings.complaintsAddress, createdAt: m.now, jobId });
   if (id === undefined) return undefined;
-  if (!m.suppressed) await setJobId(tx, id, await enqueueSend(deps.boss, tx, { outboundId: id.toString() }));
+  if (jobId) await enqueueSend(deps.boss, tx, { outboundId: id.toString() }, jobId);
   if (m.caseId !== null) {
     await appendHistory(tx, {
       caseId: m.caseId,

@@ -4,6 +4,7 @@ import { RedressError } from '../../src/errors.ts';
 import {
   createImapSource,
   FAILED_KEYWORD,
+  lanes,
   uidSet,
   type ImapSourceDeps,
   type ImapSourceOptions,
@@ -107,7 +108,7 @@ function source(
   const { process: processMessage = app.process, hooks, ...rest } = opts;
   return createImapSource(
     { sql: db.sql, log, process: processMessage, hooks },
-    { url: dovecot.url(user), processedFolder: 'Processed', pollSeconds: 1, batchSize: 50, tlsVerify: true, ...rest },
+    { url: dovecot.url(user), processedFolder: 'Processed', pollSeconds: 1, batchSize: 50, tlsVerify: true, concurrency: 1, ...rest },
   );
 }
 
@@ -329,6 +330,32 @@ describe('IMAP intake', () => {
     expect(await source(user).drainOnce()).toEqual({ fetched: 0, stored: 0, duplicates: 0, moved: 0, failed: 0 });
     release();
     expect(await first).toMatchObject({ stored: 1, moved: 1 });
+  });
+
+  it('with IMAP_CONCURRENCY lanes, many senders are stored exactly once, each sender\'s mail in UID order', async () => {
+    const user = freshUser();
+    for (let i = 0; i < 60; i += 1) {
+      await dovecot.append(user, mail(user, i).replace(`customer${i}@example.com`, `sender${i % 6}@example.com`), { internalDate: new Date('2026-01-05T10:00:00Z') });
+    }
+    const stats = await source(user, { concurrency: 4 }).drainOnce();
+    expect(stats).toMatchObject({ fetched: 60, stored: 60, duplicates: 0, moved: 60, failed: 0 });
+    const stored = await rows(user);
+    expect(new Set(stored.map((r) => r.identity)).size).toBe(60);
+    const uidsBySender = new Map<number, number[]>();
+    for (const r of stored) {
+      const uid = Number(/uid=(\d+)/.exec(r.source_ref)?.[1]);
+      const sender = (uid - 1) % 6;
+      uidsBySender.set(sender, [...(uidsBySender.get(sender) ?? []), uid]);
+    }
+    for (const uids of uidsBySender.values()) expect(uids).toEqual([...uids].sort((a, b) => a - b));
+    expect(await dovecot.list(user, 'INBOX')).toEqual([]);
+  });
+
+  it('lanes keep one sender in one lane and spread senders over the lanes', () => {
+    const m = (uid: number, from: string) => ({ uid, envelope: { from: [{ address: from }] } });
+    const result = lanes([m(1, 'a@x'), m(2, 'b@x'), m(3, 'A@x'), m(4, 'c@x'), m(5, 'b@x')], 2);
+    expect(result.map((l) => l.map((x) => x.uid))).toEqual([[1, 3, 4], [2, 5]]);
+    expect(lanes([m(1, 'a@x')], 8)).toHaveLength(1);
   });
 
   it('wakes on IDLE within a second of an APPEND, well before the poll interval', async () => {
