@@ -2,7 +2,7 @@ import type { Sql } from '../db/pool.ts';
 import type { Logger } from '../log.ts';
 import { queueStaffMessage, type OutboxDeps } from '../outbound/outbox.ts';
 import type { StaffDigestData } from '../outbound/render.ts';
-import { claimDigestDay, lastDigestAt, loadDigestFacts } from './digest-repo.ts';
+import { claimDigestDay, digestSent, lastDigestAt, loadDigestFacts } from './digest-repo.ts';
 import { composeDigest, digestDue, digestWindows } from './digest.ts';
 import { listStaff } from './staff-repo.ts';
 
@@ -27,6 +27,8 @@ export async function sendDigestIfDue(deps: DigestDeps, now: Date): Promise<bool
   const { calendar, settings } = deps.outbox;
   if (!digestDue(now, calendar, deps.digestTime)) return false;
   const day = calendar.localDate(now);
+  // Every tick after DIGEST_TIME lands here; building the digest only to find it sent wasted a query batch each time.
+  if (await digestSent(deps.sql, day)) return false;
   const digest = await buildDigest(deps, now);
   const to = settings.staffRecipients.length > 0 ? [...settings.staffRecipients] : (await listStaff(deps.sql)).map((s) => s.email);
   const sent = await deps.sql.begin(async (tx) => {

@@ -81,6 +81,11 @@ export async function lastDigestAt(db: Db): Promise<Date | undefined> {
   return row?.sent_at;
 }
 
+export async function digestSent(db: Db, day: string): Promise<boolean> {
+  const rows = await db`select 1 from digests where day = ${day}`;
+  return rows.length > 0;
+}
+
 /** Claims the day's digest; false when another worker (or an earlier run) already sent it. */
 export async function claimDigestDay(db: Db, day: string, at: Date, counts: unknown): Promise<boolean> {
   const rows = await db`insert into digests (day, sent_at, counts) values (${day}, ${at}, ${db.json(counts as never)}) on conflict (day) do nothing returning day`;
