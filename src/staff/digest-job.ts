@@ -29,8 +29,10 @@ export async function sendDigestIfDue(deps: DigestDeps, now: Date): Promise<bool
   const day = calendar.localDate(now);
   // Every tick after DIGEST_TIME lands here; building the digest only to find it sent wasted a query batch each time.
   if (await digestSent(deps.sql, day)) return false;
-  const digest = await buildDigest(deps, now);
   const to = settings.staffRecipients.length > 0 ? [...settings.staffRecipients] : (await listStaff(deps.sql)).map((s) => s.email);
+  // No staff yet: the day stays unclaimed, so staff added later today still get it.
+  if (to.length === 0) return false;
+  const digest = await buildDigest(deps, now);
   const sent = await deps.sql.begin(async (tx) => {
     if (!(await claimDigestDay(tx, day, now, digest.counts))) return false;
     await queueStaffMessage(tx, deps.outbox, { kind: 'staff_digest', data: digest as unknown as Record<string, unknown>, to, idempotencyKey: `digest:${day}`, now });
