@@ -1,0 +1,130 @@
+import os from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { createLogger } from '../src/log.ts';
+import { startDovecot } from '../test/helpers/dovecot.ts';
+import { benchConfigFromEnv, type BenchConfig } from './config.ts';
+import { Cleanup, startPgServer } from './infra.ts';
+import { runIntakeBench, type IntakeFigures } from './intake.ts';
+import { heading, line, mib, progress, round, since } from './report.ts';
+import { runWalkBench, type WalkFigures } from './walk-bench.ts';
+
+/**
+ * `npm run bench`: (1) IMAP intake throughput against a plain fetch-and-parse baseline,
+ * (2) the eight-week walk with run-due against an empty-database floor. Everything it
+ * starts (embedded Postgres, Dovecot, SMTP sink, databases, temp dirs) is undone at the end.
+ */
+async function main(): Promise<number> {
+  const cfg = benchConfigFromEnv();
+  const log = createLogger('silent');
+  const cleanup = new Cleanup();
+  const t0 = performance.now();
+  const stop = watchdog(cfg, cleanup);
+  const errors: string[] = [];
+  let intake: IntakeFigures | undefined;
+  let walk: WalkFigures | undefined;
+  try {
+    heading('Redress benchmark');
+    line('sizes', `BENCH_MESSAGES=${cfg.BENCH_MESSAGES} BENCH_CASES=${cfg.BENCH_CASES} BENCH_IMAP_BATCH=${cfg.BENCH_IMAP_BATCH}`);
+    line('walk', `from ${cfg.BENCH_WALK_START}, +${cfg.BENCH_WALK_TAIL_DAYS} days after the last arrival, outbound via ${cfg.BENCH_OUTBOUND}`);
+    line('parts / seed', `${cfg.BENCH_PARTS.join(',')} / ${cfg.BENCH_SEED}`);
+    line('machine', `${os.cpus().length} CPUs, load average ${loadAverage()} (other work on the machine skews absolute figures; ratios are same-run)`);
+    const server = await startPgServer(cleanup, cfg.DATABASE_URL, log);
+    progress(server.embedded ? 'embedded Postgres started in a temp dir' : 'using the Postgres server of DATABASE_URL');
+    if (cfg.BENCH_PARTS.includes('intake')) {
+      try {
+        const dovecot = await startDovecot();
+        cleanup.defer('stop Dovecot', () => dovecot.stop());
+        progress(`throwaway Dovecot listening on ${dovecot.port}`);
+        intake = await runIntakeBench({ cfg, cleanup, server, dovecot, log });
+        if (!intake.verify.ok) errors.push(`intake verification failed: ${intake.verify.problems.join('; ')}`);
+      } catch (err) {
+        errors.push(`intake benchmark failed: ${describe(err)}`);
+        progress(`ERROR in the intake benchmark: ${describe(err)}`);
+      }
+    }
+    if (cfg.BENCH_PARTS.includes('walk')) {
+      try {
+        walk = await runWalkBench({ cfg, cleanup, server, log });
+        if (walk.missed > 0) errors.push(`${walk.missed} deadlines missed in the walk`);
+        if (walk.problems.length > 0) errors.push(...walk.problems);
+      } catch (err) {
+        errors.push(`walk benchmark failed: ${describe(err)}`);
+        progress(`ERROR in the walk benchmark: ${describe(err)}`);
+      }
+    }
+  } catch (err) {
+    errors.push(`setup failed: ${describe(err)}`);
+    progress(`ERROR: ${describe(err)}`);
+  } finally {
+    progress('cleaning up');
+    const problems = await cleanup.runAll();
+    for (const p of problems) errors.push(`cleanup: ${p}`);
+    stop();
+  }
+  const peakRssMiB = mib(process.resourceUsage().maxRSS * 1024);
+  const totalSeconds = round(since(t0) / 1000, 1);
+  heading('Summary');
+  if (intake) line('intake msg/s (baseline, ratio)', `${intake.intake.perSecond} (${intake.baseline.perSecond}, ${intake.ratio})`);
+  if (walk) {
+    line('walk wall s (floor, ratio)', `${walk.wallSeconds} (${walk.floor.seconds}, ${walk.floor.ratioWall})`);
+    line('walk messages sent', JSON.stringify(walk.sentByKind));
+    line('walk deadlines', JSON.stringify(walk.deadlinesByStatus));
+    line('walk deadlines missed', walk.missed);
+  }
+  line('peak RSS', `${peakRssMiB} MiB`);
+  line('load average at the end', loadAverage());
+  line('total time', `${totalSeconds} s`);
+  for (const e of errors) line('ERROR', e);
+  process.stdout.write(`${JSON.stringify(summary(cfg, intake, walk, peakRssMiB, totalSeconds, errors))}\n`);
+  return errors.length === 0 ? 0 : 1;
+}
+
+function summary(cfg: BenchConfig, intake: IntakeFigures | undefined, walk: WalkFigures | undefined, peakRssMiB: number, totalSeconds: number, errors: string[]) {
+  const walkOut = walk ? { ...walk, missedList: walk.missedList.slice(0, 200) } : undefined;
+  return {
+    bench: 'redress',
+    config: { parts: cfg.BENCH_PARTS, floorCalls: cfg.BENCH_FLOOR_CALLS, messages: cfg.BENCH_MESSAGES, cases: cfg.BENCH_CASES, imapBatch: cfg.BENCH_IMAP_BATCH, walkStart: cfg.BENCH_WALK_START, tailDays: cfg.BENCH_WALK_TAIL_DAYS, outbound: cfg.BENCH_OUTBOUND, seed: cfg.BENCH_SEED, database: cfg.DATABASE_URL ? 'DATABASE_URL' : 'embedded' },
+    intake,
+    walk: walkOut,
+    peakRssMiB,
+    totalSeconds,
+    loadAverage: os.loadavg().map((l) => round(l, 2)),
+    ok: errors.length === 0,
+    errors,
+  };
+}
+
+/** Gives up after BENCH_TIMEOUT_SECONDS (or on Ctrl-C): cleans up what it can, then exits. */
+function watchdog(cfg: BenchConfig, cleanup: Cleanup): () => void {
+  const abort = (why: string) => {
+    progress(`ABORT: ${why}; cleaning up`);
+    void cleanup.runAll(10_000).finally(() => process.exit(2));
+  };
+  const timer = setTimeout(() => abort(`still running after ${cfg.BENCH_TIMEOUT_SECONDS} s (BENCH_TIMEOUT_SECONDS)`), cfg.BENCH_TIMEOUT_SECONDS * 1000);
+  timer.unref();
+  const onSignal = (signal: NodeJS.Signals) => abort(`received ${signal}`);
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  return () => {
+    clearTimeout(timer);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
+}
+
+function loadAverage(): string {
+  return os.loadavg().map((l) => l.toFixed(2)).join(' ');
+}
+
+function describe(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const cause = (err as { cause?: unknown }).cause;
+  return `${err.message}${cause instanceof Error ? ` (cause: ${cause.message})` : ''}\n${err.stack?.split('\n').slice(1, 6).join('\n') ?? ''}`;
+}
+
+process.exitCode = await main();
+// Everything is closed by now; if a stray handle still holds the loop, say so and leave anyway.
+setTimeout(() => {
+  process.stderr.write('bench: something still held the event loop 5 s after cleanup; exiting\n');
+  process.exit(process.exitCode ?? 0);
+}, 5_000).unref();
