@@ -9,6 +9,7 @@ import { migrate } from '../src/db/migrate.ts';
 import { startBoss } from '../src/jobs/boss.ts';
 import { createLogger } from '../src/log.ts';
 import { freePort } from './helpers/ports.ts';
+import { testConfig } from './helpers/test-config.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -23,7 +24,7 @@ declare module 'vitest' {
  * test file clones.
  */
 export default async function setup(project: TestProject) {
-  const config = loadConfig({ DATABASE_URL: process.env.DATABASE_URL, LOG_LEVEL: 'silent' });
+  const config = loadConfig({ DATABASE_URL: testConfig.databaseUrl, LOG_LEVEL: 'silent' });
   const log = createLogger(config.LOG_LEVEL);
   let adminUrl = config.DATABASE_URL;
   let stopServer = async () => {};

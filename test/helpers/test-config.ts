@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url';
 const env = process.env;
 
 export const testConfig = {
+  /** Unset: the tests start an embedded Postgres of their own. */
+  databaseUrl: env.DATABASE_URL,
   corpusDir: env.REDRESS_CORPUS_DIR ?? fileURLToPath(new URL('../../../shared/corpus/', import.meta.url)),
   dovecotBin: env.DOVECOT_BIN ?? '/usr/sbin/dovecot',
   doveadmBin: env.DOVEADM_BIN ?? 'doveadm',
