@@ -13,6 +13,8 @@ import { decide, type CaseFacts, type Decision, type LifecycleEvent, type SendIn
 /** Where a decision's messages go: rendered, stored and enqueued in the caller's transaction. */
 export interface Outbox {
   queue(tx: Db, req: OutboxRequest): Promise<bigint | undefined>;
+  /** A note to one staff member about no case, e.g. a command that names none. */
+  noticeToStaff(tx: Db, n: { to: string; title: string; details: string[]; nextSteps: string; eventKey: string; inReplyTo?: string; now: Date }): Promise<void>;
 }
 
 export interface OutboxRequest {

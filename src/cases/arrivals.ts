@@ -36,7 +36,10 @@ export async function routeArrival(tx: Db, deps: ArrivalDeps, a: Arrival, mentio
     return { caseId: kase.id, reference: kase.reference, opened: true };
   }
   const target = a.cls.caseId ?? (kind === 'bounce' ? (await caseForBounce(tx, a.msg.deliveryReport))?.id : kind === 'other' ? mentioned : undefined);
-  if (target === undefined) return { opened: false };
+  if (target === undefined) {
+    if (kind === 'staff') await commandWithoutCase(tx, deps, a);
+    return { opened: false };
+  }
   await setInboundCase(tx, a.inboundId, target);
   await recordOnCase(tx, target, a);
   if (CUSTOMER_KINDS.has(kind)) {
@@ -59,6 +62,20 @@ async function staffMail(tx: Db, deps: ArrivalDeps, caseId: bigint, a: Arrival):
   const staff = await findStaffByEmail(tx, address);
   if (!staff || !looksLikeCommand(a.msg.newText)) return;
   await runStaffCommand(tx, deps, { caseId, parsed: parseCommand(a.msg.newText), staff, eventKey: `in:${a.inboundId}`, inboundMessageId: a.inboundId, messageId: a.msg.messageId, answerByEmail: true });
+}
+
+/** A staff command that names no case cannot act; the staff member is told how to name one. */
+async function commandWithoutCase(tx: Db, deps: ArrivalDeps, a: Arrival): Promise<void> {
+  if (!looksLikeCommand(a.msg.newText)) return;
+  await deps.outbox.noticeToStaff(tx, {
+    to: a.msg.from!.address,
+    title: 'Command not carried out: no case named',
+    details: [`"${a.msg.newText.split(/\r?\n/)[0]!.slice(0, 80)}" does not say which case it is for.`],
+    nextSteps: 'Reply on the case thread, or put the case reference (CMP-YYYY-NNNNNN) in the subject.',
+    eventKey: `in:${a.inboundId}:no-case`,
+    inReplyTo: a.msg.messageId,
+    now: deps.clock.now(),
+  });
 }
 
 /** POLICY: what a message asks that it may not do is recorded and shown to staff, never silently dropped. */

@@ -40,6 +40,10 @@ export function createOutbox(deps: OutboxDeps): Outbox {
       if (parties.preferredFormat === 'post' && LETTER_KINDS.has(req.intent.kind)) await queueLetterTask(tx, deps, req, parties);
       return id;
     },
+    async noticeToStaff(tx, n) {
+      const data = { organisation: deps.settings.organisation, title: n.title, owed: n.title, details: n.details, nextSteps: n.nextSteps };
+      await queueStaffMessage(tx, deps, { kind: 'staff_alert', data, to: [n.to], idempotencyKey: n.eventKey, now: n.now, inReplyTo: n.inReplyTo });
+    },
   };
 }
 
@@ -118,7 +122,7 @@ async function storeAndEnqueue(tx: Db, deps: OutboxDeps, m: StoreRequest): Promi
 export async function queueStaffMessage(
   tx: Db,
   deps: OutboxDeps,
-  m: { kind: 'staff_digest' | 'staff_alert'; data: Record<string, unknown>; to: string[]; idempotencyKey: string; now: Date },
+  m: { kind: 'staff_digest' | 'staff_alert'; data: Record<string, unknown>; to: string[]; idempotencyKey: string; now: Date; inReplyTo?: string },
 ): Promise<bigint | undefined> {
   if (m.to.length === 0) return undefined;
   const rendered = renderMessage(m.kind, m.data as never);
@@ -130,6 +134,8 @@ export async function queueStaffMessage(
     text: rendered.text,
     html: rendered.html,
     messageId,
+    inReplyTo: m.inReplyTo,
+    references: m.inReplyTo ? [m.inReplyTo] : undefined,
     autoSubmitted: 'auto-generated',
     date: m.now,
     headers: { 'X-Redress-Kind': m.kind },
@@ -145,7 +151,7 @@ export async function queueStaffMessage(
     automatic: false,
     suppressed: false,
     audience: 'staff',
-    inReplyTo: null,
+    inReplyTo: m.inReplyTo ?? null,
     now: m.now,
   });
 }

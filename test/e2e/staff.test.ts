@@ -264,4 +264,15 @@ describe('staff by email, end to end', () => {
     expect(n!.n).toBe(1);
     expect((await historyEvents(e, reference)).filter((h) => h.event === 'outcome.recorded')).toHaveLength(1);
   });
+  it('a staff command that names no case is answered to that staff member, threaded to it, with how to name one', async () => {
+    e = await startE2E();
+    await addStaff(e.db.sql, 'rita@telco.test', 'rep');
+    const commandId = await e.email({ from: 'rita@telco.test', subject: 'outcome', body: '#outcome We refunded the customer.' });
+    await e.runDue();
+    const [answer] = sentTo(e, 'rita@telco.test', 'staff_alert');
+    expect(answer!.parsed.subject).toMatch(/no case named/);
+    expect(answer!.parsed.text).toMatch(/case reference/);
+    expect(header(answer!, 'in-reply-to')).toBe(`<${commandId}>`);
+    expect(e.sink.messages.filter((m) => !m.envelope.to.includes('rita@telco.test'))).toHaveLength(0);
+  });
 });
