@@ -11,6 +11,7 @@ import { startBoss } from './jobs/boss.ts';
 import type { RunDueDeps } from './jobs/run-due.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createOutbox, type OutboxDeps } from './outbound/outbox.ts';
+import { loadTemplates } from './outbound/render.ts';
 import { createSender, type Sender } from './outbound/sender.ts';
 import type { SendDeps } from './outbound/send-job.ts';
 import { createBusinessCalendar, type BusinessCalendar } from './policy/calendar.ts';
@@ -64,6 +65,8 @@ export function mailDomain(config: Config): string {
 export async function openApp(config: Config, overrides: { log?: Logger; clock?: Clock; worker?: boolean } = {}): Promise<App> {
   const log = overrides.log ?? createLogger(config.LOG_LEVEL);
   const clock = overrides.clock ?? clockFromConfig(config.REDRESS_NOW);
+  // A missing or broken template fails here, at start-up, not at the first send.
+  loadTemplates();
   const calendar = createBusinessCalendar({ timeZone: config.BUSINESS_TIMEZONE, holidayRegion: config.HOLIDAY_REGION, opens: config.BUSINESS_OPENS, closes: config.BUSINESS_CLOSES });
   const db = await openDatabase(config, log);
   let boss: PgBoss;

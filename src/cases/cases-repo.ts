@@ -52,11 +52,6 @@ export async function findCaseByReference(db: Db, reference: string): Promise<Ca
   return row;
 }
 
-export async function findCaseById(db: Db, id: bigint): Promise<CaseRow | undefined> {
-  const [row] = await db<[CaseRow?]>`select ${caseColumns(db)} from cases where id = ${id}`;
-  return row;
-}
-
 export async function listCases(db: Db, status?: string): Promise<CaseRow[]> {
   return status
     ? db<CaseRow[]>`select ${caseColumns(db)} from cases where status = ${status} order by id`

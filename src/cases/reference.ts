@@ -1,7 +1,5 @@
 import { randomBytes } from 'node:crypto';
 
-export const REFERENCE_PATTERN = /CMP-\d{4}-\d{6}/i;
-
 /** CMP-2026-000042: the year of receipt in the business time zone, then the case number. */
 export function formatReference(year: number, sequence: number): string {
   return `CMP-${year}-${String(sequence).padStart(6, '0')}`;
