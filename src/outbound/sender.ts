@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
-import { parseConnectionUrl } from 'nodemailer/lib/shared/index.js';
+import { parseConnectionUrl } from 'nodemailer/lib/shared';
 import { errorMessage, RedressError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 
@@ -38,7 +38,7 @@ function smtpSender(smtpUrl: string, log: Logger): Sender {
       checkEnvelope(envelope, messageId);
       let info: { rejected?: unknown[]; response?: string };
       try {
-        info = await transport.sendMail({ envelope, raw });
+        info = (await transport.sendMail({ envelope: { from: envelope.from, to: envelope.to }, raw })) as typeof info;
       } catch (err) {
         throw translateSmtpError(err, messageId);
       }
