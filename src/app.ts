@@ -67,6 +67,9 @@ export async function openApp(config: Config, overrides: { log?: Logger; clock?:
   const clock = overrides.clock ?? clockFromConfig(config.REDRESS_NOW);
   // A missing or broken template fails here, at start-up, not at the first send.
   loadTemplates();
+  if (!config.STAFF_REQUIRE_AUTH) {
+    log.warn('STAFF_REQUIRE_AUTH=false: anyone who forges a staff From address can act on cases by email; set it to true (README, "Sender authentication")');
+  }
   const calendar = createBusinessCalendar({ timeZone: config.BUSINESS_TIMEZONE, holidayRegion: config.HOLIDAY_REGION, opens: config.BUSINESS_OPENS, closes: config.BUSINESS_CLOSES });
   const db = await openDatabase(config, log);
   let boss: PgBoss;
@@ -89,6 +92,7 @@ export async function openApp(config: Config, overrides: { log?: Logger; clock?:
       complaintsAddress: config.COMPLAINTS_ADDRESS.toLowerCase(),
       mailDomain: mailDomain(config),
       autoReplyDailyCap: config.AUTO_REPLY_DAILY_CAP,
+      staffAlertsPerSenderDailyCap: config.STAFF_ALERTS_PER_SENDER_DAILY_CAP,
       staffRecipients: config.DIGEST_RECIPIENTS,
     },
   };

@@ -33,6 +33,13 @@ const smtpUrl = z
 
 const isoInstant = z.iso.datetime({ offset: true });
 
+/** `user:password,user2:password2`: the servers allowed to submit to the SMTP listener. */
+const listenUsers = z
+  .string()
+  .transform((s) => s.split(',').map((pair) => pair.trim()).filter(Boolean))
+  .pipe(z.array(z.string().regex(/^[^:\s]+:\S+$/, 'each entry must be user:password')).min(1))
+  .transform((pairs) => new Map(pairs.map((p) => [p.slice(0, p.indexOf(':')), p.slice(p.indexOf(':') + 1)])));
+
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24-hour)');
 
 export const configSchema = z.object({
@@ -52,6 +59,13 @@ export const configSchema = z.object({
   SMTP_LISTEN: withDefault(hostPort, '127.0.0.1:2525'),
   SMTP_PROTOCOL: withDefault(z.enum(['smtp', 'lmtp']), 'smtp'),
   SMTP_ENABLED: opt(bool),
+  SMTP_LISTEN_MAX_CLIENTS: withDefault(positiveInt, 20),
+  SMTP_LISTEN_CONNECTIONS_PER_MINUTE: withDefault(positiveInt, 60),
+  SMTP_LISTEN_USERS: opt(listenUsers),
+  SMTP_LISTEN_TLS_CERT: opt(z.string()),
+  SMTP_LISTEN_TLS_KEY: opt(z.string()),
+  SMTP_SPOOL_THRESHOLD_BYTES: withDefault(positiveInt, 1024 * 1024),
+  SENDER_AUTH_TIMEOUT_SECONDS: withDefault(positiveInt, 15),
   SMTP_URL: opt(smtpUrl),
   METRICS_LISTEN: opt(hostPort),
 
@@ -59,7 +73,7 @@ export const configSchema = z.object({
   OWN_ADDRESSES: withDefault(emailList, ''),
   MAIL_DOMAIN: opt(z.string().regex(/^[a-z0-9.-]+$/i, 'must be a domain name')),
   ORGANISATION_NAME: withDefault(z.string(), 'Redress Telecom'),
-  STAFF_REQUIRE_AUTH: withDefault(bool, 'false'),
+  STAFF_REQUIRE_AUTH: withDefault(bool, 'true'),
   AUTHSERV_ID: opt(z.string()),
 
   MAX_MESSAGE_BYTES: withDefault(positiveInt, 25 * 1024 * 1024),
@@ -87,11 +101,23 @@ export const configSchema = z.object({
   ADR_WARNING_DAYS: withDefault(positiveInt, 14),
   DEADLINE_GRACE_SECONDS: withDefault(z.coerce.number().int().min(0), 300),
   AUTO_REPLY_DAILY_CAP: withDefault(positiveInt, 10),
+  STAFF_ALERTS_PER_SENDER_DAILY_CAP: withDefault(positiveInt, 5),
   DIGEST_TIME: withDefault(hhmm, '08:30'),
   DIGEST_RECIPIENTS: withDefault(emailList, ''),
   SEND_RETRY_LIMIT: withDefault(z.coerce.number().int().min(0), 5),
   SEND_RETRY_DELAY_SECONDS: withDefault(positiveInt, 60),
 }).superRefine((c, ctx) => {
+  // IMAP mail always came through an MTA: only its Authentication-Results can vouch for a sender.
+  if (c.IMAP_URL && c.STAFF_REQUIRE_AUTH && !c.AUTHSERV_ID) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['AUTHSERV_ID'],
+      message: 'STAFF_REQUIRE_AUTH=true with IMAP_URL needs AUTHSERV_ID: the authserv-id your MTA writes in Authentication-Results (see README, "Sender authentication"), or set STAFF_REQUIRE_AUTH=false to let staff act by email unauthenticated',
+    });
+  }
+  if (Boolean(c.SMTP_LISTEN_TLS_CERT) !== Boolean(c.SMTP_LISTEN_TLS_KEY)) {
+    ctx.addIssue({ code: 'custom', path: [c.SMTP_LISTEN_TLS_CERT ? 'SMTP_LISTEN_TLS_KEY' : 'SMTP_LISTEN_TLS_CERT'], message: 'SMTP_LISTEN_TLS_CERT and SMTP_LISTEN_TLS_KEY go together: set both files or neither' });
+  }
   // The calendar checks what a schema cannot: the holiday region exists, opening precedes closing.
   try {
     validateSettings({ timeZone: c.BUSINESS_TIMEZONE, holidayRegion: c.HOLIDAY_REGION, opens: c.BUSINESS_OPENS, closes: c.BUSINESS_CLOSES });
@@ -140,6 +166,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
 function describeValue(env: Record<string, string | undefined>, path: PropertyKey[]): string {
   const key = String(path[0] ?? '');
   const value = env[key];
-  if (value === undefined || /URL|PASS|SECRET/.test(key)) return '';
+  if (value === undefined || /URL|PASS|SECRET|USERS|TOKEN/.test(key)) return '';
   return ` (got ${JSON.stringify(value)})`;
 }

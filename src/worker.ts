@@ -1,6 +1,10 @@
-import type { App } from './app.ts';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { mailDomain, type App } from './app.ts';
+import type { Config } from './config.ts';
+import { errorMessage, RedressError } from './errors.ts';
 import { createImapSource } from './intake/imap-source.ts';
-import { startSmtpSource } from './intake/smtp-source.ts';
+import { startSmtpSource, type SmtpSourceOptions } from './intake/smtp-source.ts';
 import { startJobWorkers } from './jobs/workers.ts';
 import { startMetricsServer } from './metrics.ts';
 
@@ -9,21 +13,40 @@ export function smtpEnabled(app: App): boolean {
   return app.config.SMTP_ENABLED ?? !app.config.IMAP_URL;
 }
 
+/** The SMTP/LMTP listener as configured: limits, optional AUTH and STARTTLS, and who verifies senders. */
+export async function smtpSourceOptions(config: Config): Promise<SmtpSourceOptions> {
+  const tls = config.SMTP_LISTEN_TLS_CERT && config.SMTP_LISTEN_TLS_KEY
+    ? { cert: await readConfigFile('SMTP_LISTEN_TLS_CERT', config.SMTP_LISTEN_TLS_CERT), key: await readConfigFile('SMTP_LISTEN_TLS_KEY', config.SMTP_LISTEN_TLS_KEY) }
+    : undefined;
+  return {
+    host: config.SMTP_LISTEN.host,
+    port: config.SMTP_LISTEN.port,
+    protocol: config.SMTP_PROTOCOL,
+    hardMaxBytes: config.MAX_MESSAGE_BYTES * 4,
+    maxClients: config.SMTP_LISTEN_MAX_CLIENTS,
+    connectionsPerMinute: config.SMTP_LISTEN_CONNECTIONS_PER_MINUTE,
+    ...(config.SMTP_LISTEN_USERS ? { users: config.SMTP_LISTEN_USERS } : {}),
+    ...(tls ? { tls } : {}),
+    spoolDir: path.join(config.REDRESS_DATA_DIR, 'spool'),
+    spoolThresholdBytes: config.SMTP_SPOOL_THRESHOLD_BYTES,
+    // With an MTA in front (AUTHSERV_ID) its results are trusted; without one, Redress is the receiving server and verifies.
+    ...(config.AUTHSERV_ID ? {} : { verifySenders: { mta: mailDomain(config), timeoutMs: config.SENDER_AUTH_TIMEOUT_SECONDS * 1000 } }),
+  };
+}
+
+async function readConfigFile(variable: string, file: string): Promise<Buffer> {
+  try {
+    return await fs.readFile(file);
+  } catch (err) {
+    throw new RedressError('config', `${variable}: cannot read ${file} (${errorMessage(err)})`, { cause: err });
+  }
+}
+
 /** `redress start`: every source until the signal aborts, then a clean stop. */
 export async function runWorker(app: App, signal: AbortSignal): Promise<void> {
   const { config, log } = app;
   await startJobWorkers(app);
-  const smtp = smtpEnabled(app)
-    ? await startSmtpSource(
-        { clock: app.clock, log, process: app.process },
-        {
-          host: config.SMTP_LISTEN.host,
-          port: config.SMTP_LISTEN.port,
-          protocol: config.SMTP_PROTOCOL,
-          hardMaxBytes: config.MAX_MESSAGE_BYTES * 4,
-        },
-      )
-    : undefined;
+  const smtp = smtpEnabled(app) ? await startSmtpSource({ clock: app.clock, log, process: app.process }, await smtpSourceOptions(config)) : undefined;
   const imap = config.IMAP_URL
     ? createImapSource(
         { sql: app.db.sql, log, process: app.process },

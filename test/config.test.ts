@@ -4,7 +4,7 @@ import { ConfigError, loadConfig } from '../src/config.ts';
 describe('config (one zod schema, read once)', () => {
   it('defaults are parsed like values: booleans, HOST:PORT, lists', () => {
     const c = loadConfig({});
-    expect(c.STAFF_REQUIRE_AUTH).toBe(false);
+    expect(c.STAFF_REQUIRE_AUTH).toBe(true);
     expect(c.IMAP_TLS_VERIFY).toBe(true);
     expect(c.SMTP_LISTEN).toEqual({ host: '127.0.0.1', port: 2525 });
     expect(c.OWN_ADDRESSES).toEqual([]);

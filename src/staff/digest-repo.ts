@@ -18,10 +18,27 @@ export interface MailRow {
   priority: boolean;
   subject: string | null;
   detail: string | null;
+  /** For held mail: why it was held, as classified. */
+  reasons?: string[] | null;
   at: Date;
 }
 
+/** An email command that ran, from its receipt. */
+export interface CommandRow {
+  staff: string;
+  reference: string | null;
+  subject: string;
+  at: Date;
+}
+
+export interface HeldAlertRow {
+  sender: string;
+  held: number;
+}
+
 export interface DigestFacts {
+  commands: CommandRow[];
+  heldAlerts: HeldAlertRow[];
   awaitingReview: DueRow[];
   due: DueRow[];
   escalations: EscalationRow[];
@@ -37,7 +54,15 @@ const OPEN = ['new', 'open', 'awaiting_confirmation'];
 
 /** Everything the digest reports, as of `now`; mail since `since` (the previous digest). */
 export async function loadDigestFacts(db: Db, now: Date, dueBefore: Date, horizon: Date, since: Date): Promise<DigestFacts> {
-  const [awaitingReview, due, escalations, awaitingConfirmation, adrHorizon, deadlockRequests, bounces, quarantined, heldMail] = await Promise.all([
+  const [commands, heldAlerts, awaitingReview, due, escalations, awaitingConfirmation, adrHorizon, deadlockRequests, bounces, quarantined, heldMail] = await Promise.all([
+    db<CommandRow[]>`
+      select o.to_addresses[1] as staff, c.reference, o.subject, o.created_at as at
+      from outbound_messages o left join cases c on c.id = o.case_id
+      where o.kind = 'command_receipt' and o.created_at >= ${since} order by o.to_addresses[1], o.created_at`,
+    db<HeldAlertRow[]>`
+      select about_sender as sender, count(*)::int as held from outbound_messages
+      where about_sender is not null and kind = 'staff_alert' and status = 'suppressed' and created_at >= ${since}
+      group by about_sender order by count(*) desc, about_sender`,
     db<DueRow[]>`
       select c.reference, c.priority, c.subject, d.kind, d.rule, d.due_at
       from cases c join deadlines d on d.case_id = c.id and d.kind = 'review' and d.status = 'pending'
@@ -68,12 +93,15 @@ export async function loadDigestFacts(db: Db, now: Date, dueBefore: Date, horizo
     db<MailRow[]>`
       select null as reference, false as priority, i.subject, i.quarantine_reason as detail, i.received_at as at
       from inbound_messages i where i.kind = 'quarantined' and i.received_at >= ${since} order by i.received_at`,
+    // Mail that concerns a case but may not act on it, forged staff commands, and reused Message-IDs.
     db<MailRow[]>`
-      select c.reference, c.priority, i.subject, i.classification ->> 'reasons' as detail, i.received_at as at
-      from inbound_messages i join cases c on c.id = i.case_id
-      where i.kind = 'other' and i.received_at >= ${since} order by i.received_at`,
+      select c.reference, coalesce(c.priority, false) as priority, i.subject, null as detail, i.classification -> 'reasons' as reasons, i.received_at as at
+      from inbound_messages i left join cases c on c.id = i.case_id
+      where i.received_at >= ${since}
+        and ((i.kind = 'other' and (i.case_id is not null or i.classification -> 'reasons' ? 'staff-auth-failed')) or i.collides_with is not null)
+      order by i.received_at`,
   ]);
-  return { awaitingReview, due, escalations, awaitingConfirmation, adrHorizon, deadlockRequests, bounces, quarantined, heldMail };
+  return { commands, heldAlerts, awaitingReview, due, escalations, awaitingConfirmation, adrHorizon, deadlockRequests, bounces, quarantined, heldMail };
 }
 
 export async function lastDigestAt(db: Db): Promise<Date | undefined> {

@@ -39,8 +39,10 @@ export function composeDigest(facts: DigestFacts, now: Date, cal: BusinessCalend
     { title: '8-week horizon: ADR notice due (R14)', lines: facts.adrHorizon.map((r) => line(r, `ADR notice ${when(r.due_at)}; resolve or flag vexatious/out-of-jurisdiction if that applies`)) },
     { title: 'Deadlock letters requested, awaiting decision (R15)', lines: facts.deadlockRequests.map((r) => line(r, 'decide: #deadlock or #refuse-deadlock timely|vexatious|jurisdiction')) },
     { title: 'Bounced or failed messages', lines: facts.bounces.map((r) => mailLine(r, 'our message did not arrive')) },
-    { title: 'Mail held for staff', lines: facts.heldMail.map((r) => mailLine(r, 'message not acted on')) },
+    { title: 'Mail held for staff', lines: facts.heldMail.map((r) => mailLine({ ...r, detail: whyHeld(r.reasons ?? []) }, 'message not acted on')) },
     { title: 'Quarantined mail', lines: facts.quarantined.map((r) => mailLine(r, 'quarantined')) },
+    { title: 'Email commands carried out, by staff member', lines: facts.commands.map((r) => ({ reference: r.staff, text: `${/#[a-z-]+/.exec(r.subject)?.[0] ?? 'command'} on ${r.reference ?? '-'} at ${when(r.at)}`, priority: false })) },
+    { title: 'Staff alerts held back (daily cap per sender)', lines: facts.heldAlerts.map((r) => ({ reference: r.sender, text: `${r.held} alert${r.held === 1 ? '' : 's'} not emailed; each is on its case's record`, priority: false })) },
   ].filter((s) => s.lines.length > 0);
   return { organisation, date: cal.formatLocal(now), counts, sections };
 }
@@ -50,7 +52,13 @@ function line(r: { reference: string; priority: boolean; subject: string }, text
 }
 
 function mailLine(r: MailRow, what: string): DigestLine {
-  return { reference: r.reference ?? '-', text: `${what}: ${truncate(r.subject ?? '(no subject)')}${r.detail ? ` [${truncate(r.detail, 80)}]` : ''}`, priority: r.priority };
+  return { reference: r.reference ?? '-', text: `${what}: ${truncate(r.subject ?? '(no subject)')}${r.detail ? ` [${truncate(r.detail, 120)}]` : ''}`, priority: r.priority };
+}
+
+/** The reason that matters to staff first: a refusal, a failed authentication, a reused Message-ID. */
+function whyHeld(reasons: readonly string[]): string {
+  const telling = reasons.filter((r) => /^(refused|staff-auth-failed|sender-auth|message-id-collision|names-reference|thread-sender)/.test(r));
+  return (telling.length > 0 ? telling : reasons).join('; ');
 }
 
 function truncate(s: string, n = 60): string {
