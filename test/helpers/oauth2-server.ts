@@ -33,12 +33,15 @@ export interface OAuth2Server {
   /** Whether `token` is good for `user` now; refusals are recorded. */
   check(token: string, user: string): boolean;
   revoke(token: string): void;
+  /** Everything that must never appear in a log or a message: the client secret, every refresh token, every access token. */
+  secrets(): string[];
   stop(): Promise<void>;
 }
 
 /** A local OAuth2 provider for the tests: the token endpoint and the introspection endpoint the mail servers ask. */
 export async function startOAuth2Server(opts: { user?: string; lifetimeSeconds?: number } = {}): Promise<OAuth2Server> {
   const revoked = new Set<string>();
+  const refreshTokens: string[] = [];
   const state: Omit<OAuth2Server, 'tokenUrl' | 'introspectionUrl' | 'stop'> = {
     clientId: 'redress-test-client',
     clientSecret: `client-secret-${randomBytes(12).toString('hex')}`,
@@ -56,6 +59,7 @@ export async function startOAuth2Server(opts: { user?: string; lifetimeSeconds?:
       return good;
     },
     revoke: (token) => revoked.add(token),
+    secrets: () => [state.clientSecret, ...refreshTokens, state.refreshToken, ...state.issued.map((t) => t.value)],
   };
 
   const token = (form: Record<string, string>): [number, object] => {
@@ -73,6 +77,7 @@ export async function startOAuth2Server(opts: { user?: string; lifetimeSeconds?:
     state.issued.push(issued);
     const answer: Record<string, unknown> = { access_token: issued.value, token_type: 'Bearer', expires_in: state.lifetimeSeconds };
     if (form.grant_type === 'refresh_token' && state.rotate) {
+      refreshTokens.push(state.refreshToken);
       state.refreshToken = `refresh-${randomBytes(12).toString('hex')}`;
       answer.refresh_token = state.refreshToken;
     }
