@@ -185,6 +185,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
 function describeValue(env: Record<string, string | undefined>, path: PropertyKey[]): string {
   const key = String(path[0] ?? '');
   const value = env[key];
-  if (value === undefined || /URL|PASS|SECRET|TOKEN/.test(key)) return '';
+  // blank counts as unset, so "(got \"\")" would only confuse
+  if (value === undefined || value.trim() === '' || /URL|PASS|SECRET|TOKEN/.test(key)) return '';
   return ` (got ${JSON.stringify(value)})`;
 }
