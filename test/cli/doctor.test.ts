@@ -5,12 +5,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDb, type TestDb } from '../helpers/db.ts';
-import { startDovecot, type Dovecot } from '../helpers/dovecot.ts';
+import type { TestDb } from '../helpers/db.ts';
+import type { Dovecot } from '../helpers/dovecot.ts';
 import { expectNoSecrets } from '../helpers/log-capture.ts';
-import { startOAuth2Server, type OAuth2Server } from '../helpers/oauth2-server.ts';
+import { startOAuth2Mail, type OAuth2Mail } from '../helpers/oauth2-mail.ts';
+import type { OAuth2Server } from '../helpers/oauth2-server.ts';
 import { freePort } from '../helpers/ports.ts';
-import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.ts';
+import type { SmtpSink } from '../helpers/smtp-sink.ts';
 import { testConfig } from '../helpers/test-config.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/redress.mjs', import.meta.url));
@@ -25,6 +26,7 @@ interface Doctor {
 }
 
 describe('redress doctor', () => {
+  let mail: OAuth2Mail;
   let oauth: OAuth2Server;
   let dovecot: Dovecot;
   let sink: SmtpSink;
@@ -32,22 +34,11 @@ describe('redress doctor', () => {
   let dir: string;
 
   beforeAll(async () => {
-    oauth = await startOAuth2Server({ user: USER });
-    [dovecot, sink, db, dir] = await Promise.all([
-      startDovecot({ oauth2IntrospectionUrl: oauth.introspectionUrl }),
-      startSmtpSink({
-        auth: {
-          methods: ['XOAUTH2', 'PLAIN'],
-          check: (login) => (login.method === 'XOAUTH2' ? oauth.check(login.accessToken ?? '', login.username) : login.password === SMTP_PASSWORD),
-        },
-      }),
-      createTestDb(),
-      fs.mkdtemp(path.join(os.tmpdir(), 'redress-doctor-')),
-    ]);
+    [mail, dir] = await Promise.all([startOAuth2Mail({ user: USER, smtpPassword: SMTP_PASSWORD }), fs.mkdtemp(path.join(os.tmpdir(), 'redress-doctor-'))]);
+    ({ oauth, dovecot, sink, db } = mail);
   });
   afterAll(async () => {
-    await Promise.all([dovecot?.stop(), sink?.stop(), oauth?.stop()]);
-    await db?.drop();
+    await mail?.stop();
     await fs.rm(dir, { recursive: true, force: true });
   });
 

@@ -10,32 +10,29 @@ import { requestToken } from '../../src/oauth2/token-endpoint.ts';
 import { composeMessage } from '../../src/outbound/compose.ts';
 import { createSender } from '../../src/outbound/sender.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
-import { createTestDb, type TestDb } from '../helpers/db.ts';
-import { startDovecot, type Dovecot } from '../helpers/dovecot.ts';
+import type { TestDb } from '../helpers/db.ts';
+import type { Dovecot } from '../helpers/dovecot.ts';
 import { rawMail } from '../helpers/e2e.ts';
 import { captureLog, expectNoSecrets } from '../helpers/log-capture.ts';
-import { startOAuth2Server, type OAuth2Server } from '../helpers/oauth2-server.ts';
-import { startSmtpSink, type SmtpSink, type SmtpSinkOptions } from '../helpers/smtp-sink.ts';
+import { startOAuth2Mail, type OAuth2Mail } from '../helpers/oauth2-mail.ts';
+import type { OAuth2Server } from '../helpers/oauth2-server.ts';
+import type { SmtpSink } from '../helpers/smtp-sink.ts';
 
+let mail: OAuth2Mail;
 let oauth: OAuth2Server;
 let dovecot: Dovecot;
 let sink: SmtpSink;
 let db: TestDb;
 let app: TestApp;
-const sinkAuth: NonNullable<SmtpSinkOptions['auth']> = {
-  methods: ['XOAUTH2'],
-  check: ({ username, accessToken }) => accessToken !== undefined && oauth.check(accessToken, username),
-};
 
 beforeAll(async () => {
-  oauth = await startOAuth2Server();
-  [dovecot, sink, db] = await Promise.all([startDovecot({ oauth2IntrospectionUrl: oauth.introspectionUrl }), startSmtpSink({ auth: sinkAuth }), createTestDb()]);
+  mail = await startOAuth2Mail();
+  ({ oauth, dovecot, sink, db } = mail);
   app = await createTestApp(db);
 });
 afterAll(async () => {
   await app?.close();
-  await Promise.all([dovecot?.stop(), sink?.stop(), oauth?.stop()]);
-  await db?.drop();
+  await mail?.stop();
 });
 
 const freshUser = () => `u${randomBytes(5).toString('hex')}`;
@@ -185,7 +182,7 @@ describe('SMTP sign-in with XOAUTH2 (smtp-server sink)', () => {
     const capture = captureLog();
     const tokens = tokensFor(user, 'refresh_token', capture.log);
     oauth.revoke(await tokens.get());
-    sinkAuth.refuseOutright = true;
+    mail.sinkAuth.refuseOutright = true;
     const s = sender(user, capture.log, tokens);
     try {
       const err = await failure(send(s, `x3.${user}`));
@@ -194,7 +191,7 @@ describe('SMTP sign-in with XOAUTH2 (smtp-server sink)', () => {
       expectNoSecrets(`${err.message}\n${JSON.stringify(err.context)}`, oauth.secrets());
       await send(s, `x3.${user}`);
     } finally {
-      sinkAuth.refuseOutright = false;
+      mail.sinkAuth.refuseOutright = false;
       await s.close();
     }
     expect(delivered().filter((subject) => subject === `x3.${user}`)).toHaveLength(1);

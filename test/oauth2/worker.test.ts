@@ -4,12 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDb, type TestDb } from '../helpers/db.ts';
-import { startDovecot, type Dovecot } from '../helpers/dovecot.ts';
 import { rawMail } from '../helpers/e2e.ts';
 import { expectNoSecrets } from '../helpers/log-capture.ts';
-import { startOAuth2Server, type OAuth2Server } from '../helpers/oauth2-server.ts';
-import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.ts';
+import { startOAuth2Mail, type OAuth2Mail } from '../helpers/oauth2-mail.ts';
 import { testConfig } from '../helpers/test-config.ts';
 import { waitUntil } from '../helpers/wait.ts';
 
@@ -19,29 +16,19 @@ const USER = 'complaints';
 const LIFETIME_SECONDS = 4;
 
 describe('redress start with OAuth2 sign-in to IMAP and SMTP', () => {
-  let oauth: OAuth2Server;
-  let dovecot: Dovecot;
-  let sink: SmtpSink;
-  let db: TestDb;
+  let mail: OAuth2Mail;
   let dir: string;
 
   beforeAll(async () => {
-    oauth = await startOAuth2Server({ user: USER, lifetimeSeconds: LIFETIME_SECONDS });
-    [dovecot, sink, db, dir] = await Promise.all([
-      startDovecot({ oauth2IntrospectionUrl: oauth.introspectionUrl }),
-      startSmtpSink({ auth: { methods: ['XOAUTH2'], check: ({ username, accessToken }) => accessToken !== undefined && oauth.check(accessToken, username) } }),
-      createTestDb(),
-      fs.mkdtemp(path.join(os.tmpdir(), 'redress-oauth2-')),
-    ]);
+    [mail, dir] = await Promise.all([startOAuth2Mail({ user: USER, lifetimeSeconds: LIFETIME_SECONDS }), fs.mkdtemp(path.join(os.tmpdir(), 'redress-oauth2-'))]);
   });
   afterAll(async () => {
-    await Promise.all([dovecot?.stop(), sink?.stop()]);
-    await oauth?.stop();
-    await db?.drop();
+    await mail?.stop();
     await fs.rm(dir, { recursive: true, force: true });
   });
 
   it('keeps reading mail and sending past its first token’s expiry, and logs no secret even at trace level', async () => {
+    const { oauth, dovecot, sink, db } = mail;
     const child = spawn('node', [BIN, 'start'], {
       env: {
         PATH: testConfig.path,
