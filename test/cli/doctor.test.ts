@@ -83,7 +83,7 @@ describe('redress doctor', () => {
     expect(out.code).toBe(0);
     expect(out.stdout.split('\n').filter(Boolean)).toEqual([
       'OK    config    valid (IMAP_AUTH=oauth2, SMTP_AUTH=oauth2)',
-      `OK    database  127.0.0.1:${new URL(db.url).port}/${db.name}: reachable, schema current`,
+      `OK    database  ${new URL(db.url).host}/${db.name}: reachable, schema current`,
       'OK    oauth2    access token from ' + new URL(oauth.tokenUrl).host + ' by the client-credentials grant',
       `OK    imap      signed in to 127.0.0.1:${dovecot.port} as ${USER} with an OAuth2 token; INBOX holds 0 message(s); Processed is there`,
       `OK    smtp      signed in to 127.0.0.1:${sink.port} as ${USER} with XOAUTH2`,
