@@ -1,12 +1,15 @@
 import path from 'node:path';
 import type PgBoss from 'pg-boss';
 import type { LifecycleDeps } from './cases/advance.ts';
-import { clockFromConfig, type Clock } from './clock.ts';
+import { clockFromConfig, systemClock, type Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import { openDatabase, type Database } from './db/database.ts';
 import { migrate } from './db/migrate.ts';
 import { intakeMessage, type IntakeDeps, type IntakeSettings } from './intake/intake.ts';
 import type { ProcessMessage } from './intake/types.ts';
+import { createAccessTokens, type AccessTokens } from './oauth2/access-tokens.ts';
+import { requestToken } from './oauth2/token-endpoint.ts';
+import type { OAuth2Settings } from './oauth2/tokens.ts';
 import { startBoss } from './jobs/boss.ts';
 import type { RunDueDeps } from './jobs/run-due.ts';
 import { createLogger, type Logger } from './log.ts';
@@ -25,6 +28,8 @@ export interface App {
   db: Database;
   boss: PgBoss;
   sender: Sender;
+  /** OAuth2 tokens for the IMAP sign-in (IMAP_AUTH=oauth2). */
+  imapTokens?: AccessTokens;
   calendar: BusinessCalendar;
   outbox: OutboxDeps;
   lifecycle: LifecycleDeps;
@@ -54,6 +59,26 @@ export function intakeSettings(config: Config): IntakeSettings {
   };
 }
 
+export function oauth2Settings(config: Config): OAuth2Settings | undefined {
+  if (config.IMAP_AUTH !== 'oauth2' && config.SMTP_AUTH !== 'oauth2') return undefined;
+  if (!config.OAUTH2_TOKEN_URL || !config.OAUTH2_CLIENT_ID) return undefined; // the schema refuses this already
+  return {
+    tokenUrl: config.OAUTH2_TOKEN_URL,
+    clientId: config.OAUTH2_CLIENT_ID,
+    clientSecret: config.OAUTH2_CLIENT_SECRET,
+    refreshToken: config.OAUTH2_REFRESH_TOKEN,
+    scope: config.OAUTH2_SCOPE,
+  };
+}
+
+/** One token source for IMAP and SMTP: the same app signs in to both. Wall-clock time, whatever REDRESS_NOW says. */
+export function mailboxTokens(config: Config, log: Logger): { imap?: AccessTokens; smtp?: AccessTokens } {
+  const settings = oauth2Settings(config);
+  if (!settings) return {};
+  const tokens = createAccessTokens(settings, { clock: systemClock, log, requestToken });
+  return { imap: config.IMAP_AUTH === 'oauth2' ? tokens : undefined, smtp: config.SMTP_AUTH === 'oauth2' ? tokens : undefined };
+}
+
 export function mailDomain(config: Config): string {
   return config.MAIL_DOMAIN ?? config.COMPLAINTS_ADDRESS.split('@')[1]!;
 }
@@ -80,7 +105,8 @@ export async function openApp(config: Config, overrides: { log?: Logger; clock?:
     await db.close();
     throw err;
   }
-  const sender = createSender({ smtpUrl: config.SMTP_URL, outboxDir: path.join(config.REDRESS_DATA_DIR, 'outbox'), log });
+  const tokens = mailboxTokens(config, log);
+  const sender = createSender({ smtpUrl: config.SMTP_URL, outboxDir: path.join(config.REDRESS_DATA_DIR, 'outbox'), log, oauth2: tokens.smtp });
   const policy = policySettings(config);
   const outbox: OutboxDeps = {
     boss,
@@ -107,6 +133,7 @@ export async function openApp(config: Config, overrides: { log?: Logger; clock?:
     db,
     boss,
     sender,
+    imapTokens: tokens.imap,
     calendar,
     outbox,
     lifecycle,

@@ -31,6 +31,13 @@ const smtpUrl = z
   .url()
   .refine((u) => /^smtps?:\/\//.test(u), 'must be smtp://user:pass@host:port or smtps://...');
 
+const signIn = z.enum(['password', 'oauth2']);
+
+/** The client secret goes to this URL: TLS, except on this machine (a local test or proxy). */
+const tokenUrl = z
+  .url()
+  .refine((u) => /^https:\/\//.test(u) || /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?\//.test(u), 'must be https:// (http:// only to 127.0.0.1 or localhost)');
+
 const isoInstant = z.iso.datetime({ offset: true });
 
 /** `user:password,user2:password2`: the servers allowed to submit to the SMTP listener. */
@@ -55,6 +62,7 @@ export const configSchema = z.object({
   IMAP_BATCH_SIZE: withDefault(positiveInt, 200),
   IMAP_CONCURRENCY: withDefault(positiveInt, 1),
   IMAP_TLS_VERIFY: withDefault(bool, 'true'),
+  IMAP_AUTH: withDefault(signIn, 'password'),
 
   SMTP_LISTEN: withDefault(hostPort, '127.0.0.1:2525'),
   SMTP_PROTOCOL: withDefault(z.enum(['smtp', 'lmtp']), 'smtp'),
@@ -67,6 +75,12 @@ export const configSchema = z.object({
   SMTP_SPOOL_THRESHOLD_BYTES: withDefault(positiveInt, 1024 * 1024),
   SENDER_AUTH_TIMEOUT_SECONDS: withDefault(positiveInt, 15),
   SMTP_URL: opt(smtpUrl),
+  SMTP_AUTH: withDefault(signIn, 'password'),
+  OAUTH2_TOKEN_URL: opt(tokenUrl),
+  OAUTH2_CLIENT_ID: opt(z.string()),
+  OAUTH2_CLIENT_SECRET: opt(z.string()),
+  OAUTH2_REFRESH_TOKEN: opt(z.string()),
+  OAUTH2_SCOPE: opt(z.string()),
   METRICS_LISTEN: opt(hostPort),
 
   COMPLAINTS_ADDRESS: withDefault(z.email(), 'complaints@redress.localhost'),
@@ -125,7 +139,38 @@ export const configSchema = z.object({
     const field = err instanceof RedressError ? String(err.context.field ?? '') : '';
     ctx.addIssue({ code: 'custom', path: [CALENDAR_FIELDS[field] ?? 'HOLIDAY_REGION'], message: err instanceof Error ? err.message : String(err) });
   }
+  for (const [path, message] of oauth2Problems(c)) ctx.addIssue({ code: 'custom', path: [path], message });
 });
+
+type OAuth2Fields = Pick<
+  z.output<typeof configSchema>,
+  'IMAP_AUTH' | 'IMAP_URL' | 'SMTP_AUTH' | 'SMTP_URL' | 'OAUTH2_TOKEN_URL' | 'OAUTH2_CLIENT_ID' | 'OAUTH2_CLIENT_SECRET' | 'OAUTH2_REFRESH_TOKEN'
+>;
+
+/** OAuth2 sign-in needs the token endpoint and client, a mailbox user in the URL and no password there. */
+function oauth2Problems(c: OAuth2Fields): [string, string][] {
+  const problems: [string, string][] = [];
+  const signIns = [
+    ['IMAP', c.IMAP_AUTH, c.IMAP_URL, 'imaps://complaints%40example.com@outlook.office365.com/INBOX'],
+    ['SMTP', c.SMTP_AUTH, c.SMTP_URL, 'smtp://complaints%40example.com@smtp.office365.com:587'],
+  ] as const;
+  for (const [proto, auth, url, example] of signIns) {
+    if (auth !== 'oauth2') continue;
+    const parsed = url ? URL.parse(url) : null;
+    if (!url) problems.push([`${proto}_URL`, `${proto}_AUTH=oauth2 signs in to ${proto}_URL, which is not set`]);
+    else if (!parsed?.username || parsed.password) problems.push([`${proto}_URL`, `with ${proto}_AUTH=oauth2 it names the mailbox user and no password, for example ${example}`]);
+  }
+  const used = c.IMAP_AUTH === 'oauth2' || c.SMTP_AUTH === 'oauth2';
+  if (used && !c.OAUTH2_TOKEN_URL) problems.push(['OAUTH2_TOKEN_URL', 'required when IMAP_AUTH or SMTP_AUTH is oauth2']);
+  if (used && !c.OAUTH2_CLIENT_ID) problems.push(['OAUTH2_CLIENT_ID', 'required when IMAP_AUTH or SMTP_AUTH is oauth2']);
+  if (used && !c.OAUTH2_REFRESH_TOKEN && !c.OAUTH2_CLIENT_SECRET) {
+    problems.push(['OAUTH2_CLIENT_SECRET', 'required for the client-credentials grant (or set OAUTH2_REFRESH_TOKEN for the refresh-token grant)']);
+  }
+  if (!used && (c.OAUTH2_TOKEN_URL || c.OAUTH2_REFRESH_TOKEN)) {
+    problems.push(['IMAP_AUTH', 'OAUTH2_* is set but neither IMAP_AUTH nor SMTP_AUTH is oauth2: set IMAP_AUTH=oauth2 and/or SMTP_AUTH=oauth2, or unset OAUTH2_*']);
+  }
+  return problems;
+}
 
 const CALENDAR_FIELDS: Record<string, string> = {
   timeZone: 'BUSINESS_TIMEZONE',
@@ -166,6 +211,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
 function describeValue(env: Record<string, string | undefined>, path: PropertyKey[]): string {
   const key = String(path[0] ?? '');
   const value = env[key];
-  if (value === undefined || /URL|PASS|SECRET|USERS|TOKEN/.test(key)) return '';
+  // blank counts as unset, so "(got \"\")" would only confuse
+  if (value === undefined || value.trim() === '' || /URL|PASS|SECRET|USERS|TOKEN/.test(key)) return '';
   return ` (got ${JSON.stringify(value)})`;
 }

@@ -8,6 +8,7 @@ export type ErrorCode =
   | 'migration'
   | 'imap'
   | 'smtp'
+  | 'oauth2'
   | 'parse'
   | 'limit'
   | 'not_found'

@@ -57,6 +57,7 @@ export async function runWorker(app: App, signal: AbortSignal): Promise<void> {
           batchSize: config.IMAP_BATCH_SIZE,
           tlsVerify: config.IMAP_TLS_VERIFY,
           concurrency: config.IMAP_CONCURRENCY,
+          oauth2: app.imapTokens,
         },
       ).run(signal)
     : undefined;

@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { ConfigError, loadConfig } from '../config.ts';
 import { RedressError } from '../errors.ts';
 import { caseCommands } from './cases.ts';
+import { doctorCommand } from './doctor.ts';
 import { ingestCommand } from './ingest.ts';
 import { digestCommand, migrateCommand, runDueCommand, startCommand, statsCommand } from './run.ts';
 import { staffCommands } from './staff.ts';
@@ -24,6 +25,7 @@ export async function runCli(argv: string[], env: Env): Promise<number> {
   ingestCommand(program, config);
   caseCommands(program, config);
   staffCommands(program, config);
+  doctorCommand(program, config);
   program.addOption(new Option('--version').hideHelp()).on('option:version', () => process.stdout.write('redress 0.1.0\n'));
 
   try {

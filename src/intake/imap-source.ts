@@ -2,6 +2,7 @@ import type { FetchMessageObject, ImapFlow, Logger as ImapFlowLogger } from 'ima
 import type { Sql } from '../db/pool.ts';
 import { RedressError, errorMessage, isRetryable } from '../errors.ts';
 import type { Logger } from '../log.ts';
+import type { AccessTokens } from '../oauth2/access-tokens.ts';
 import { advanceCursor, getCursor, resetCursor } from './cursor-repo.ts';
 import { imapflowLogger, openSession, parseImapUrl, sleep, type MailboxAddress, type Session } from './imap-session.ts';
 import { createMailboxLock, type MailboxLock } from './mailbox-lock.ts';
@@ -15,6 +16,8 @@ export interface ImapSourceOptions {
   tlsVerify: boolean;
   /** Messages processed side by side, in lanes by sender. */
   concurrency: number;
+  /** Sign in with OAuth2 access tokens (IMAP_AUTH=oauth2); the URL then carries no password. */
+  oauth2?: AccessTokens;
 }
 
 export interface DrainStats {
@@ -49,7 +52,7 @@ const BACKOFF_MAX_MS = 60_000;
 const MAX_WAIT_MS = 240_000;
 
 export function createImapSource(deps: ImapSourceDeps, opts: ImapSourceOptions): ImapSource {
-  const addr = parseImapUrl(opts.url);
+  const addr = parseImapUrl(opts.url, opts.oauth2 ? 'oauth2' : 'password');
   if (opts.processedFolder === addr.mailbox) {
     throw new RedressError('imap', `IMAP_PROCESSED_FOLDER must differ from the mailbox read (${addr.mailbox})`);
   }

@@ -6,6 +6,8 @@ import nodemailer from 'nodemailer';
 import { parseConnectionUrl } from 'nodemailer/lib/shared';
 import { errorMessage, RedressError } from '../errors.ts';
 import type { Logger } from '../log.ts';
+import type { AccessTokens } from '../oauth2/access-tokens.ts';
+import { nodemailerOAuth2 } from '../oauth2/nodemailer-auth.ts';
 
 export interface Envelope {
   /** MAIL FROM; '' is the null sender. */
@@ -24,15 +26,18 @@ export interface SenderOptions {
   smtpUrl?: string;
   outboxDir: string;
   log: Logger;
+  /** Sign in with XOAUTH2 and these tokens (SMTP_AUTH=oauth2) instead of the URL's password. */
+  oauth2?: AccessTokens;
 }
 
 export function createSender(opts: SenderOptions): Sender {
-  return opts.smtpUrl ? smtpSender(opts.smtpUrl, opts.log.child({ component: 'smtp-sender' })) : fileSender(opts.outboxDir, opts.log.child({ component: 'file-outbox' }));
+  return opts.smtpUrl ? smtpSender(opts.smtpUrl, opts.log.child({ component: 'smtp-sender' }), opts.oauth2) : fileSender(opts.outboxDir, opts.log.child({ component: 'file-outbox' }));
 }
 
-function smtpSender(smtpUrl: string, log: Logger): Sender {
+function smtpSender(smtpUrl: string, log: Logger, tokens?: AccessTokens): Sender {
   const connection = parseConnectionUrl(smtpUrl);
-  const transport = nodemailer.createTransport({ ...connection, pool: true, logger: quietLogger(log), getSocket: noDelaySocket });
+  const oauth2 = tokens && nodemailerOAuth2(connection.auth?.user ?? '', tokens);
+  const transport = nodemailer.createTransport({ ...connection, ...(oauth2 && { auth: oauth2.auth }), pool: true, logger: quietLogger(log), getSocket: noDelaySocket });
   return {
     async send(raw, envelope, messageId) {
       checkEnvelope(envelope, messageId);
@@ -40,6 +45,8 @@ function smtpSender(smtpUrl: string, log: Logger): Sender {
       try {
         info = (await transport.sendMail({ envelope: { from: envelope.from, to: envelope.to }, raw })) as typeof info;
       } catch (err) {
+        // nodemailer already renewed a token refused with the XOAUTH2 challenge; a server that answers 535 outright gets a new one on the retry
+        if ((err as { code?: string }).code === 'EAUTH') oauth2?.refused();
         throw translateSmtpError(err, messageId);
       }
       if (info.rejected?.length) log.warn({ messageId, rejected: info.rejected }, 'the server refused some recipients; the others were sent');

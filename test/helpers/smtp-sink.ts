@@ -12,6 +12,8 @@ export interface SmtpSink {
   url: string;
   /** Everything accepted so far, in order of arrival. */
   messages: SinkMessage[];
+  /** Successful sign-ins (with `auth`), in order. */
+  signIns: { method: string; username: string }[];
   /** Resolves once `n` messages have arrived in total; rejects after `timeoutMs`. */
   waitFor(n: number, timeoutMs?: number): Promise<void>;
   clear(): void;
@@ -21,22 +23,41 @@ export interface SmtpSink {
 export interface SmtpSinkOptions {
   /** Refuse a recipient at RCPT TO with this SMTP reply (e.g. 451 or 550); undefined accepts it. */
   reject?: (rcpt: string) => { code: number; message: string } | undefined;
+  /** Require sign-in with one of `methods`; `check` says whether the password or access token is good. */
+  auth?: {
+    methods: ('XOAUTH2' | 'PLAIN' | 'LOGIN')[];
+    check(login: { method: string; username: string; password?: string; accessToken?: string }): boolean;
+    /** Refuse a token with a bare 535 instead of the XOAUTH2 error challenge (334), as some servers do. */
+    refuseOutright?: boolean;
+  };
 }
 
 /**
- * An in-process SMTP server that keeps what it receives: no auth, no TLS. A message is
+ * An in-process SMTP server that keeps what it receives: no TLS, no auth unless asked. A message is
  * answered 250 only after it is parsed and stored, so when a client's send resolves the
  * message is already in `messages`.
  */
 export async function startSmtpSink(opts: SmtpSinkOptions = {}): Promise<SmtpSink> {
   const messages: SinkMessage[] = [];
+  const signIns: SmtpSink['signIns'] = [];
   const waiters = new Set<() => void>();
+  const auth = opts.auth;
   const server = new SMTPServer({
     secure: false,
-    authOptional: true,
-    disabledCommands: ['AUTH', 'STARTTLS'],
+    authOptional: !auth,
+    disabledCommands: auth ? ['STARTTLS'] : ['AUTH', 'STARTTLS'],
+    ...(auth && { authMethods: auth.methods, allowInsecureAuth: true }),
     logger: false,
     closeTimeout: 200,
+    onAuth(login, _session, callback) {
+      const good = auth?.check({ method: login.method, username: login.username ?? '', password: login.password ?? undefined, accessToken: login.accessToken ?? undefined }) ?? false;
+      if (good) {
+        signIns.push({ method: login.method, username: login.username ?? '' });
+        return callback(null, { user: login.username });
+      }
+      if (login.method !== 'XOAUTH2' || auth?.refuseOutright) return callback(Object.assign(new Error('Authentication failed'), { responseCode: 535 }));
+      callback(null, { data: { status: '401', schemes: 'bearer' } });
+    },
     onRcptTo(address, _session, callback) {
       const refusal = opts.reject?.(address.address);
       callback(refusal ? Object.assign(new Error(refusal.message), { responseCode: refusal.code }) : null);
@@ -60,6 +81,7 @@ export async function startSmtpSink(opts: SmtpSinkOptions = {}): Promise<SmtpSin
     port,
     url: `smtp://127.0.0.1:${port}`,
     messages,
+    signIns,
     waitFor(n, timeoutMs = 5000) {
       if (messages.length >= n) return Promise.resolve();
       return new Promise<void>((resolve, reject) => {
