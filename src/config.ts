@@ -91,6 +91,8 @@ export const configSchema = z.object({
   DIGEST_RECIPIENTS: withDefault(emailList, ''),
   SEND_RETRY_LIMIT: withDefault(z.coerce.number().int().min(0), 5),
   SEND_RETRY_DELAY_SECONDS: withDefault(positiveInt, 60),
+  // Three years after closure, the raw mail and personal data of a case go (`redress purge`).
+  RETENTION_DAYS_AFTER_CLOSE: withDefault(positiveInt, 1095),
 }).superRefine((c, ctx) => {
   // The calendar checks what a schema cannot: the holiday region exists, opening precedes closing.
   try {
