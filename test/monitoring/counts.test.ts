@@ -43,15 +43,17 @@ describe('counts for the operator', () => {
   it('the same counts as Prometheus gauges, overdue deadlines by kind and rule, and the send queue by state', async () => {
     const gauges = createDatabaseGauges();
     await gauges.refresh(db.sql, app.clock.now());
-    const text = await gauges.registry.metrics();
-    expect(text).toContain('redress_inbound_messages{kind="complaint"} 1');
-    expect(text).toContain('redress_cases{status="new"} 1');
-    expect(text).toContain('redress_outbound_messages{status="queued"} 1');
-    expect(text).toContain('redress_deadlines_overdue{kind="ack",rule="R1"} 1');
-    expect(text).toContain('redress_deadlines_overdue{kind="review",rule="R4"} 1');
-    expect(text).toContain('redress_deadlines_overdue{kind="update",rule="R3"} 1');
-    expect(text).toContain('redress_send_queue_jobs{queue="send-email",state="created"} 1');
-    expect(text).toContain('redress_dead_letters 0');
+    const samples = (await gauges.registry.metrics()).split('\n').filter((line) => line !== '' && !line.startsWith('#'));
+    expect(samples).toEqual([
+      'redress_inbound_messages{kind="complaint"} 1',
+      'redress_cases{status="new"} 1',
+      'redress_outbound_messages{status="queued"} 1',
+      'redress_deadlines_overdue{kind="ack",rule="R1"} 1',
+      'redress_deadlines_overdue{kind="review",rule="R4"} 1',
+      'redress_deadlines_overdue{kind="update",rule="R3"} 1',
+      'redress_dead_letters 0',
+      'redress_send_queue_jobs{queue="send-email",state="created"} 1',
+    ]);
   });
 
   it('`redress stats` prints the gauges as Prometheus text, and `stats --json` the same JSON shape as before', async () => {
