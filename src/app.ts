@@ -13,6 +13,7 @@ import type { OAuth2Settings } from './oauth2/tokens.ts';
 import { startBoss } from './jobs/boss.ts';
 import type { RunDueDeps } from './jobs/run-due.ts';
 import { createLogger, type Logger } from './log.ts';
+import { createPipelineMetrics, type PipelineMetrics } from './monitoring/metrics.ts';
 import { createOutbox, type OutboxDeps } from './outbound/outbox.ts';
 import { loadTemplates } from './outbound/render.ts';
 import { createSender, type Sender } from './outbound/sender.ts';
@@ -38,6 +39,8 @@ export interface App {
   digest: DigestDeps;
   runDue: RunDueDeps;
   process: ProcessMessage;
+  /** Intake-lag and send-latency histograms, served by the worker's /metrics. */
+  metrics: PipelineMetrics;
   close(): Promise<void>;
 }
 
@@ -123,8 +126,9 @@ export async function openApp(config: Config, overrides: { log?: Logger; clock?:
     },
   };
   const lifecycle: LifecycleDeps = { clock, log, calendar, policy, outbox: createOutbox(outbox) };
-  const intake: IntakeDeps = { ...lifecycle, sql: db.sql, settings: intakeSettings(config) };
-  const send: SendDeps = { sql: db.sql, log, clock, sender, lifecycle };
+  const metrics = createPipelineMetrics();
+  const intake: IntakeDeps = { ...lifecycle, sql: db.sql, settings: intakeSettings(config), observe: metrics };
+  const send: SendDeps = { sql: db.sql, log, clock, sender, lifecycle, observe: metrics };
   const digest: DigestDeps = { sql: db.sql, log, outbox, digestTime: config.DIGEST_TIME };
   return {
     config,
@@ -142,6 +146,7 @@ export async function openApp(config: Config, overrides: { log?: Logger; clock?:
     digest,
     runDue: { sql: db.sql, log, boss, lifecycle, send, digest },
     process: (input, afterStore) => intakeMessage(intake, input, afterStore),
+    metrics,
     close: async () => {
       await boss.stop({ graceful: true, wait: true, close: false });
       await sender.close();

@@ -120,6 +120,8 @@ export const configSchema = z.object({
   DIGEST_RECIPIENTS: withDefault(emailList, ''),
   SEND_RETRY_LIMIT: withDefault(z.coerce.number().int().min(0), 5),
   SEND_RETRY_DELAY_SECONDS: withDefault(positiveInt, 60),
+  // Three years after closure, the raw mail and personal data of a case go (`redress purge`).
+  RETENTION_DAYS_AFTER_CLOSE: withDefault(positiveInt, 1095),
 }).superRefine((c, ctx) => {
   // IMAP mail always came through an MTA: only its Authentication-Results can vouch for a sender.
   if (c.IMAP_URL && c.STAFF_REQUIRE_AUTH && !c.AUTHSERV_ID) {

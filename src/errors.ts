@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'invalid_input'
   | 'forbidden'
   | 'conflict'
+  | 'refused'
   | 'send_failed';
 
 export class RedressError extends Error {

@@ -6,7 +6,8 @@ import { errorMessage, RedressError } from './errors.ts';
 import { createImapSource } from './intake/imap-source.ts';
 import { startSmtpSource, type SmtpSourceOptions } from './intake/smtp-source.ts';
 import { startJobWorkers } from './jobs/workers.ts';
-import { startMetricsServer } from './metrics.ts';
+import { watchJobRunner } from './monitoring/readiness.ts';
+import { startMonitorServer } from './monitoring/server.ts';
 
 /** SMTP/LMTP intake runs when asked, or by default when there is no IMAP mailbox to read. */
 export function smtpEnabled(app: App): boolean {
@@ -45,9 +46,11 @@ async function readConfigFile(variable: string, file: string): Promise<Buffer> {
 /** `redress start`: every source until the signal aborts, then a clean stop. */
 export async function runWorker(app: App, signal: AbortSignal): Promise<void> {
   const { config, log } = app;
+  const jobs = watchJobRunner(app.boss);
   await startJobWorkers(app);
+  jobs.started();
   const smtp = smtpEnabled(app) ? await startSmtpSource({ clock: app.clock, log, process: app.process }, await smtpSourceOptions(config)) : undefined;
-  const imap = config.IMAP_URL
+  const imapSource = config.IMAP_URL
     ? createImapSource(
         { sql: app.db.sql, log, process: app.process },
         {
@@ -59,14 +62,19 @@ export async function runWorker(app: App, signal: AbortSignal): Promise<void> {
           concurrency: config.IMAP_CONCURRENCY,
           oauth2: app.imapTokens,
         },
-      ).run(signal)
+      )
     : undefined;
-  const metrics = config.METRICS_LISTEN
-    ? await startMetricsServer({ sql: app.db.sql, log, now: () => app.clock.now() }, config.METRICS_LISTEN.host, config.METRICS_LISTEN.port)
+  const imap = imapSource?.run(signal);
+  const monitor = config.METRICS_LISTEN
+    ? await startMonitorServer(
+        { sql: app.db.sql, log, now: () => app.clock.now(), pipeline: app.metrics, readiness: { sql: app.db.sql, boss: app.boss, jobs, imap: imapSource } },
+        config.METRICS_LISTEN.host,
+        config.METRICS_LISTEN.port,
+      )
     : undefined;
   log.info({ imap: Boolean(config.IMAP_URL), smtp: smtp ? `${config.SMTP_LISTEN.host}:${smtp.port}` : false }, 'worker started');
   await new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
   log.info('stopping: finishing the message in hand');
-  await Promise.all([imap, smtp?.close(), metrics?.close()]);
+  await Promise.all([imap, smtp?.close(), monitor?.close()]);
   log.info('worker stopped');
 }

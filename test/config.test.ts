@@ -11,6 +11,7 @@ describe('config (one zod schema, read once)', () => {
     expect(c.REDRESS_DATA_DIR).toBe('./.redress');
     expect(c.UPDATE_EVERY_BUSINESS_DAYS).toBe(5);
     expect(c.ADR_DAYS).toBe(56);
+    expect(c.RETENTION_DAYS_AFTER_CLOSE).toBe(1095);
   });
 
   it('empty strings count as unset; "false" is false', () => {
@@ -36,13 +37,13 @@ describe('config (one zod schema, read once)', () => {
   it('reports every bad variable at once, by name, without echoing secrets', () => {
     let error: unknown;
     try {
-      loadConfig({ IMAP_URL: 'http://user:hunter2@x', SMTP_LISTEN: 'nowhere', MAX_ATTACHMENTS: '-1', BUSINESS_TIMEZONE: 'Mars/Base', DIGEST_TIME: '25:00' });
+      loadConfig({ IMAP_URL: 'http://user:hunter2@x', SMTP_LISTEN: 'nowhere', MAX_ATTACHMENTS: '-1', BUSINESS_TIMEZONE: 'Mars/Base', DIGEST_TIME: '25:00', RETENTION_DAYS_AFTER_CLOSE: '0' });
     } catch (err) {
       error = err;
     }
     expect(error).toBeInstanceOf(ConfigError);
     const message = (error as ConfigError).message;
-    for (const name of ['IMAP_URL', 'SMTP_LISTEN', 'MAX_ATTACHMENTS', 'BUSINESS_TIMEZONE', 'DIGEST_TIME']) expect(message).toContain(name);
+    for (const name of ['IMAP_URL', 'SMTP_LISTEN', 'MAX_ATTACHMENTS', 'BUSINESS_TIMEZONE', 'DIGEST_TIME', 'RETENTION_DAYS_AFTER_CLOSE']) expect(message).toContain(name);
     expect(message).toContain('HOST:PORT');
     expect(message).not.toContain('hunter2');
   });

@@ -23,11 +23,17 @@ export interface IntakeSettings extends CaseIntakeSettings {
   missingFactsMinWords: number;
 }
 
+/** Told when a message has committed, for the intake-lag histogram. */
+export interface IntakeObserver {
+  messageCommitted(source: IntakeInput['source'], receivedAt: Date, committedAt: Date): void;
+}
+
 export interface IntakeDeps extends LifecycleDeps {
   sql: Sql;
   clock: Clock;
   log: Logger;
   settings: IntakeSettings;
+  observe?: IntakeObserver;
 }
 
 /**
@@ -66,6 +72,7 @@ export async function intakeMessage(deps: IntakeDeps, input: IntakeInput, afterS
         return result;
       });
     });
+  if (outcome.status === 'stored') deps.observe?.messageCommitted(input.source, input.receivedAt, deps.clock.now());
   deps.log.info(
     { source: input.source, sourceRef: input.sourceRef, inboundId: outcome.inboundId, kind: outcome.kind, case: outcome.caseReference, status: outcome.status },
     outcome.status === 'duplicate' ? 'message already stored' : 'message stored',

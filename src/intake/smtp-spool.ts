@@ -47,11 +47,15 @@ export async function spoolMessage(stream: Readable, opts: { dir: string; thresh
 
 function write(out: fs.WriteStream, chunk: Buffer): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (out.write(chunk)) resolve();
-    else {
-      out.once('drain', resolve);
-      out.once('error', reject);
-    }
+    if (out.write(chunk)) return resolve();
+    const done = (err?: Error) => {
+      out.off('drain', done);
+      out.off('error', done);
+      if (err) reject(err);
+      else resolve();
+    };
+    out.on('drain', done);
+    out.on('error', done);
   });
 }
 

@@ -100,11 +100,12 @@ export interface OutboundForSend {
   message_id: string;
   attempts: number;
   last_error: string | null;
+  created_at: Date;
 }
 
 export async function loadOutbound(db: Db, id: bigint): Promise<OutboundForSend | undefined> {
   const [row] = await db<[OutboundForSend?]>`
-    select id, case_id, kind, status, raw, to_addresses, envelope_from, message_id, attempts, last_error from outbound_messages where id = ${id}`;
+    select id, case_id, kind, status, raw, to_addresses, envelope_from, message_id, attempts, last_error, created_at from outbound_messages where id = ${id}`;
   return row;
 }
 

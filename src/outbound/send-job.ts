@@ -7,12 +7,18 @@ import type { Logger } from '../log.ts';
 import { insertDeadLetter, loadOutbound, markSent, recordAttemptFailed, type OutboundForSend } from './outbox-repo.ts';
 import type { Sender } from './sender.ts';
 
+/** Told when a message has been sent, for the send-latency histogram. */
+export interface SendObserver {
+  messageSent(kind: string, queuedAt: Date, sentAt: Date): void;
+}
+
 export interface SendDeps {
   sql: Sql;
   log: Logger;
   clock: Clock;
   sender: Sender;
   lifecycle: LifecycleDeps;
+  observe?: SendObserver;
 }
 
 export type SendResult = 'sent' | 'skipped' | 'failed';
@@ -38,11 +44,13 @@ export async function sendOutbound(deps: SendDeps, outboundId: bigint, jobId?: s
     await failPermanently(deps, m, errorMessage(err), jobId);
     return 'failed';
   }
+  const sentAt = deps.clock.now();
   await deps.sql.begin(async (tx) => {
-    if ((await markSent(tx, m.id, deps.clock.now())) && m.case_id !== null) {
+    if ((await markSent(tx, m.id, sentAt)) && m.case_id !== null) {
       await advanceCase(tx, deps.lifecycle, m.case_id, { type: 'message_sent', kind: m.kind }, { eventKey: `out:${m.id}`, actor: 'system' });
     }
   });
+  deps.observe?.messageSent(m.kind, m.created_at, sentAt);
   deps.log.info({ outboundId: String(m.id), kind: m.kind, messageId: m.message_id }, 'message sent');
   return 'sent';
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createImapSource, type DrainStats } from '../../src/intake/imap-source.ts';
 import { runDue, type RunDueStats } from '../../src/jobs/run-due.ts';
-import { createTestApp, type TestApp } from './app.ts';
+import { createTestApp, TEST_AUTHSERV_ID, type TestApp } from './app.ts';
 import { createTestDb, silentLog, type TestDb } from './db.ts';
 import { startDovecot, type Dovecot } from './dovecot.ts';
 import { startSmtpSink, type SinkMessage, type SmtpSink, type SmtpSinkOptions } from './smtp-sink.ts';
@@ -44,13 +44,12 @@ export interface Mail {
 }
 
 /** `sinkOptions` (optional) shapes the outbound SMTP sink, e.g. `reject` to answer 451 or 550 for a recipient. */
-/** The authserv-id of the MTA the end-to-end tests pretend sits in front of the mailbox. */
-export const TEST_AUTHSERV_ID = 'mx.redress.test';
+export { TEST_AUTHSERV_ID };
 
 export async function startE2E(env: Record<string, string> = {}, start = '2026-09-01T10:00:00Z', sinkOptions: SmtpSinkOptions = {}): Promise<E2E> {
   const [dovecot, sink, db] = await Promise.all([startDovecot(), startSmtpSink(sinkOptions), createTestDb()]);
   const mailbox = `complaints-${randomBytes(4).toString('hex')}`;
-  const app = await createTestApp(db, { SMTP_URL: sink.url, IMAP_URL: dovecot.url(mailbox), AUTHSERV_ID: TEST_AUTHSERV_ID, ...env }, start);
+  const app = await createTestApp(db, { SMTP_URL: sink.url, IMAP_URL: dovecot.url(mailbox), ...env }, start);
   const source = createImapSource(
     { sql: app.db.sql, log: silentLog, process: app.process },
     { url: dovecot.url(mailbox), processedFolder: 'Processed', pollSeconds: 60, batchSize: 100, tlsVerify: false, concurrency: 4 },

@@ -10,6 +10,9 @@ export interface TcpProxy {
   dropAll(): void;
   /** Drops everything once `when(bytesFromTarget)` holds: a cut in the middle of a server response. */
   dropWhen(when: (bytesFromTarget: number) => boolean): Promise<void>;
+  /** Drops every connection and refuses new ones until `restore()`: the target is unreachable. */
+  cut(): void;
+  restore(): void;
   stop(): Promise<void>;
 }
 
@@ -19,12 +22,17 @@ export async function startProxy(targetPort: number, targetHost = '127.0.0.1'): 
   let connections = 0;
   let bytesFromTarget = 0;
   let trigger: { when: (n: number) => boolean; fired: () => void } | undefined;
+  let refusing = false;
 
   const dropAll = () => {
     for (const s of sockets) s.resetAndDestroy();
     sockets.clear();
   };
   const server = net.createServer((client) => {
+    if (refusing) {
+      client.resetAndDestroy();
+      return;
+    }
     connections += 1;
     const upstream = net.connect(targetPort, targetHost);
     for (const s of [client, upstream]) {
@@ -66,6 +74,13 @@ export async function startProxy(targetPort: number, targetHost = '127.0.0.1'): 
     },
     dropAll,
     dropWhen: (when) => new Promise<void>((fired) => (trigger = { when, fired })),
+    cut: () => {
+      refusing = true;
+      dropAll();
+    },
+    restore: () => {
+      refusing = false;
+    },
     stop: async () => {
       dropAll();
       await new Promise<void>((resolve) => server.close(() => resolve()));
