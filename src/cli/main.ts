@@ -1,4 +1,5 @@
-import { Command, CommanderError, Option } from 'commander';
+import fs from 'node:fs';
+import { Command, CommanderError } from 'commander';
 import { ConfigError, loadConfig } from '../config.ts';
 import { RedressError } from '../errors.ts';
 import { caseCommands } from './cases.ts';
@@ -24,7 +25,7 @@ export async function runCli(argv: string[], env: Env): Promise<number> {
   ingestCommand(program, config);
   caseCommands(program, config);
   staffCommands(program, config);
-  program.addOption(new Option('--version').hideHelp()).on('option:version', () => process.stdout.write('redress 0.1.0\n'));
+  program.version(`redress ${packageVersion()}`, '-V, --version', 'print the version');
 
   try {
     await program.parseAsync(argv);
@@ -32,6 +33,12 @@ export async function runCli(argv: string[], env: Env): Promise<number> {
   } catch (err) {
     return reportError(err);
   }
+}
+
+/** From package.json beside src/ (or dist/), so a release needs one edit. */
+function packageVersion(): string {
+  const file = new URL('../../package.json', import.meta.url);
+  return (JSON.parse(fs.readFileSync(file, 'utf8')) as { version: string }).version;
 }
 
 function reportError(err: unknown): number {
