@@ -4,6 +4,7 @@ import { ConfigError, loadConfig } from '../config.ts';
 import { RedressError } from '../errors.ts';
 import { caseCommands } from './cases.ts';
 import { ingestCommand } from './ingest.ts';
+import { outboxCommands } from './outbox.ts';
 import { digestCommand, migrateCommand, runDueCommand, startCommand, statsCommand } from './run.ts';
 import { staffCommands } from './staff.ts';
 
@@ -25,6 +26,7 @@ export async function runCli(argv: string[], env: Env): Promise<number> {
   ingestCommand(program, config);
   caseCommands(program, config);
   staffCommands(program, config);
+  outboxCommands(program, config);
   program.version(`redress ${packageVersion()}`, '-V, --version', 'print the version');
 
   try {
