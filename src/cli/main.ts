@@ -7,6 +7,7 @@ import { ingestCommand } from './ingest.ts';
 import { outboxCommands } from './outbox.ts';
 import { digestCommand, migrateCommand, runDueCommand, startCommand, statsCommand } from './run.ts';
 import { staffCommands } from './staff.ts';
+import { templatesCommand } from './templates.ts';
 
 export type Env = Record<string, string | undefined>;
 
@@ -27,6 +28,7 @@ export async function runCli(argv: string[], env: Env): Promise<number> {
   caseCommands(program, config);
   staffCommands(program, config);
   outboxCommands(program, config);
+  templatesCommand(program, config);
   program.version(`redress ${packageVersion()}`, '-V, --version', 'print the version');
 
   try {
