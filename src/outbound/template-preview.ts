@@ -1,4 +1,4 @@
-import type { CaseFacts } from '../cases/decision.ts';
+import { newCaseFacts, type CaseFacts } from '../cases/decision.ts';
 import { messageData, type MessageSettings } from './message-data.ts';
 import type { CaseParties } from './outbox-repo.ts';
 import type { DataFor, OutboundKind, StaffDigestData } from './message-types.ts';
@@ -68,33 +68,7 @@ export function sampleCase(now: Date): { parties: CaseParties; facts: CaseFacts 
     preferredFormat: 'post',
     postalAddress: '12 High Street, Anytown, AB1 2CD',
   };
-  const facts: CaseFacts = {
-    status: 'open',
-    flags: [],
-    receivedAt,
-    acknowledgedAt: receivedAt,
-    reviewedAt: receivedAt,
-    lastCustomerContactAt: receivedAt,
-    outcomeSentAt: null,
-    directorEscalatedAt: null,
-    directorDeterminedAt: null,
-    technicalSince: null,
-    engineeringRespondedAt: null,
-    adrNoticeSentAt: null,
-    adrWarnedAt: null,
-    ownerRole: 'rep',
-    ownerStaffId: null,
-    priority: false,
-    outcome: null,
-    latestNote: null,
-    latestNoteAt: null,
-    deadlockRequestedAt: null,
-    deadlockDecision: null,
-    deadlockRefusalReason: null,
-    reopenedCount: 0,
-    closedAt: null,
-    closureReason: null,
-  };
+  const facts: CaseFacts = { ...newCaseFacts(receivedAt), status: 'open', acknowledgedAt: receivedAt, reviewedAt: receivedAt, lastCustomerContactAt: receivedAt };
   return { parties, facts };
 }
 

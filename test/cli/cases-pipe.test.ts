@@ -1,16 +1,13 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BIN, cliRunner } from '../helpers/cli.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
 import { testConfig } from '../helpers/test-config.ts';
 
-const BIN = fileURLToPath(new URL('../../bin/redress.mjs', import.meta.url));
 const PACKAGE = JSON.parse(await fs.readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-const run = promisify(execFile);
 const CASES = 5_000;
 
 /** A separate process that reads its stdin to the end and reports what it parsed. */
@@ -44,15 +41,7 @@ describe('redress cases through a pipe, in pages', () => {
     await fs.rm(dir, { recursive: true, force: true });
   });
 
-  const redress = async (args: string[]) => {
-    try {
-      const { stdout, stderr } = await run('node', [BIN, ...args], { env, maxBuffer: 64 * 1024 * 1024 });
-      return { code: 0, stdout, stderr };
-    } catch (err) {
-      const e = err as { code: number; stdout: string; stderr: string };
-      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-    }
-  };
+  const redress = cliRunner(() => env);
 
   it('cases --json of 5,000 cases arrives whole at a reader on the other end of a pipe', async () => {
     const cli = spawn('node', [BIN, 'cases', '--json'], { env, stdio: ['ignore', 'pipe', 'pipe'] });

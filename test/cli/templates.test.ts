@@ -1,20 +1,16 @@
-import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OUTBOUND_KINDS, renderMessage } from '../../src/outbound/render.ts';
 import { previewData, sampleCase, sampleDigest, type PreviewContext } from '../../src/outbound/template-preview.ts';
 import { createBusinessCalendar, DEFAULT_BUSINESS_CALENDAR_SETTINGS } from '../../src/policy/calendar.ts';
 import { DEFAULT_POLICY } from '../../src/policy/settings.ts';
+import { cliRunner } from '../helpers/cli.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
 import { rawMail } from '../helpers/e2e.ts';
 import { testConfig } from '../helpers/test-config.ts';
 
-const BIN = fileURLToPath(new URL('../../bin/redress.mjs', import.meta.url));
-const run = promisify(execFile);
 const NOW = new Date('2026-11-25T09:00:00Z'); // a Wednesday
 
 describe('templates preview data (pure)', () => {
@@ -54,15 +50,7 @@ describe('redress templates preview', () => {
     await fs.rm(dir, { recursive: true, force: true });
   });
 
-  const redress = async (args: string[], extra: Record<string, string> = {}) => {
-    try {
-      const { stdout, stderr } = await run('node', [BIN, ...args], { env: { ...env, ...extra } });
-      return { code: 0, stdout, stderr };
-    } catch (err) {
-      const e = err as { code: number; stdout: string; stderr: string };
-      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-    }
-  };
+  const redress = cliRunner(() => env);
 
   it('KIND alone renders the sample case without a database: the subject, then the text part', async () => {
     const out = await redress(['templates', 'preview', 'outcome'], { DATABASE_URL: 'postgres://nobody@127.0.0.1:1/nothing' });

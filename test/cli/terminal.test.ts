@@ -2,16 +2,15 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { readable } from '../../src/log.ts';
+import { BIN } from '../helpers/cli.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
 import { rawMail } from '../helpers/e2e.ts';
 import { testConfig } from '../helpers/test-config.ts';
 
-const BIN = fileURLToPath(new URL('../../bin/redress.mjs', import.meta.url));
 const run = promisify(execFile);
 const ESC = '\u001b[';
 

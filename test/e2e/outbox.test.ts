@@ -2,17 +2,16 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { listOutbound } from '../../src/outbound/outbox-admin-repo.ts';
 import { retryOutbound, type OutboxAdminDeps } from '../../src/outbound/outbox-admin.ts';
 import { addStaff } from '../../src/staff/staff-repo.ts';
 import { messageIdOf, startE2E, type E2E } from '../helpers/e2e.ts';
+import { BIN, cliRunner } from '../helpers/cli.ts';
 import { caseRow, historyEvents, sentTo } from '../helpers/e2e-cases.ts';
 import { testConfig } from '../helpers/test-config.ts';
 
-const BIN = fileURLToPath(new URL('../../bin/redress.mjs', import.meta.url));
 const run = promisify(execFile);
 const RITA = 'rita@telco.test';
 const COMPLAINT = 'I was charged twice for my August bill and nobody has refunded the second payment. Please refund it.';
@@ -91,15 +90,8 @@ describe('outbox: dead letters and retry', () => {
     const reference = kase!.reference;
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'redress-outbox-'));
     const env = { PATH: testConfig.path, DATABASE_URL: e.db.url, SMTP_URL: e.sink.url, REDRESS_DATA_DIR: dir, LOG_LEVEL: 'silent', COMPLAINTS_ADDRESS: 'complaints@redress.test', REDRESS_NOW: '2026-09-01T11:00:00Z' };
-    const redress = async (...args: string[]) => {
-      try {
-        const { stdout, stderr } = await run('node', [BIN, ...args], { env });
-        return { code: 0, stdout, stderr };
-      } catch (err) {
-        const x = err as { code: number; stdout: string; stderr: string };
-        return { code: x.code, stdout: x.stdout, stderr: x.stderr };
-      }
-    };
+    const cli = cliRunner(() => env);
+    const redress = (...args: string[]) => cli(args);
 
     // The acknowledgement, the day's digest and the alert about the acknowledgement all failed for good.
     const dead = JSON.parse((await redress('outbox', 'list', '--status', 'dead', '--json')).stdout) as { id: number; case: string | null; kind: string; status: string }[];
@@ -147,9 +139,8 @@ describe('outbox: dead letters and retry', () => {
     await start([]);
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'redress-outbox-'));
     const env = { PATH: testConfig.path, DATABASE_URL: e.db.url, REDRESS_DATA_DIR: dir, LOG_LEVEL: 'silent' };
-    const unknown = await run('node', [BIN, 'outbox', 'retry', '999999'], { env }).catch((err: { code: number; stderr: string }) => err);
-    expect(unknown).toMatchObject({ code: 3, stderr: 'redress: no outbound message 999999; list them with `redress outbox list`\n' });
-    const neither = await run('node', [BIN, 'outbox', 'retry'], { env }).catch((err: { code: number; stderr: string }) => err);
-    expect(neither).toMatchObject({ code: 1, stderr: 'redress: give one message id, or --all-dead\n' });
+    const redress = cliRunner(() => env);
+    expect(await redress(['outbox', 'retry', '999999'])).toEqual({ code: 3, stdout: '', stderr: 'redress: no outbound message 999999; list them with `redress outbox list`\n' });
+    expect(await redress(['outbox', 'retry'])).toEqual({ code: 1, stdout: '', stderr: 'redress: give one message id, or --all-dead\n' });
   });
 });
