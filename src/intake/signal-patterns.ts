@@ -135,7 +135,8 @@ export const THIRD_PARTY = [
   new RegExp(`\\b(?:writing|complaining|complain|complaint|contacting you|emailing|acting|enquiring) (?:to you )?(?:for|on behalf of) my ${FOR_SOMEONE}\\b`, 'gi'),
   /\bpower of attorney\b|\blasting power\b|\bappointee\b/gi,
   /\b(?:i am|i'm) (?:the |a |an |his |her |their )?(?:carer|advocate|representative|attorney)\b|\b(?:his|her|their|'s) carer\b|\bon (?:her|his|their) behalf\b/gi,
-  /\b(?:acting|writing|complaining|calling|enquiring|contacting you) (?:for|on behalf of) (?:mr|mrs|ms|miss|mx|dr)\.? [a-z]/gi,
+  // the match stops before the title, so the customer's name can be read after it
+  /\b(?:acting|writing|complaining|calling|enquiring|contacting you) (?:for|on behalf of) (?=(?:mr|mrs|ms|miss|mx|dr)\.? [a-z])/gi,
   new RegExp(`\\bmy ${FOR_SOMEONE}'s (?:account|line|phone|broadband|landline|alarm|contract|bill|number|mobile|internet|service)\\b`, 'gi'),
   new RegExp(`\\bmy (?:elderly )?${RELATIVE},? (?:who )?(?:is|was|turned|'s) (?:now )?${OLD_AGE}\\b(?![.,]\\d)`, 'gi'),
   // a parent's account after their death; a widow writing about the household account is the customer

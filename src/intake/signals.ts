@@ -70,18 +70,19 @@ const NOT_A_NAME = /^(I|I'm|We|He|She|They|Thank|Thanks|Please|Dear|Hello|Hi|The
 
 function detectThirdParty(body: string, msg: ParsedMessage, evidence: string[]): ComplaintSignals['thirdParty'] | undefined {
   if (OWN_ACCOUNT.test(body)) return undefined;
-  for (const pattern of THIRD_PARTY) {
-    for (const m of body.matchAll(pattern)) {
-      if (negated(body, m.index ?? 0)) continue;
-      evidence.push(`third party: "${m[0]}"`);
-      const after = body.slice((m.index ?? 0) + m[0].length, (m.index ?? 0) + m[0].length + 120);
-      const name = NAME_AFTER.exec(after)?.[1];
-      const customerName = name && !NOT_A_NAME.test(name) ? name : undefined;
-      const customerEmail = otherAddress(body, msg);
-      return { ...(customerName ? { customerName } : {}), ...(customerEmail ? { customerEmail } : {}) };
-    }
-  }
-  return undefined;
+  const found = THIRD_PARTY.flatMap((pattern) => [...body.matchAll(pattern)]).filter((m) => !negated(body, m.index ?? 0));
+  const [first] = found;
+  if (!first) return undefined;
+  evidence.push(`third party: "${first[0]}"`);
+  // "I am an advocate from Age UK acting for Mrs Rose Hill": the name may follow a later phrase.
+  const customerName = found.map((m) => nameAfter(body, (m.index ?? 0) + m[0].length)).find((n) => n !== undefined);
+  const customerEmail = otherAddress(body, msg);
+  return { ...(customerName ? { customerName } : {}), ...(customerEmail ? { customerEmail } : {}) };
+}
+
+function nameAfter(body: string, at: number): string | undefined {
+  const name = NAME_AFTER.exec(body.slice(at, at + 120))?.[1];
+  return name && !NOT_A_NAME.test(name) ? name : undefined;
 }
 
 /** An address in the body that is not the sender's nor one the message was sent to. */

@@ -144,6 +144,11 @@ describe('detectSignals: third parties (R9)', () => {
     expect(signals.vulnerable).toBe(true);
   });
 
+  it('records the customer an advocate acts for by title and name', async () => {
+    const signals = detectSignals(await email('I am an advocate from Age UK acting for Mrs Rose Hill, who is 92. She was charged for calls she never made.'), MIN_WORDS);
+    expect(signals.thirdParty).toEqual({ customerName: 'Mrs Rose Hill' });
+  });
+
   it('has no third party when the customer writes for themselves', async () => {
     expect(detectSignals(await fixture('complaint-plain.eml'), MIN_WORDS).thirdParty).toBeUndefined();
   });
