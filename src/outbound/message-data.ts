@@ -1,9 +1,30 @@
-import type { CaseFacts } from '../cases/lifecycle.ts';
 import type { BusinessCalendar } from '../policy/calendar.ts';
 import type { PolicySettings } from '../policy/settings.ts';
+import type { Format } from '../vocabulary.ts';
 import { plusAddress } from './compose.ts';
-import type { CaseParties } from './outbox-repo.ts';
 import type { CaseMessageData, DirectorReason, OutboundKind } from './render.ts';
+
+/** Who a case's messages are about and go to. */
+export interface CaseParties {
+  reference: string;
+  token: string;
+  subject: string;
+  receivedAt: Date;
+  customerEmail: string | null;
+  customerName: string | null;
+  representativeEmail: string | null;
+  representativeName: string | null;
+  preferredFormat: Format;
+  postalAddress: string | null;
+}
+
+/** What of a case's state its messages say. */
+export interface MessageFacts {
+  outcome: string | null;
+  outcomeSentAt: Date | null;
+  latestNote: string | null;
+  priority: boolean;
+}
 
 export interface MessageSettings {
   organisation: string;
@@ -21,7 +42,7 @@ interface Context {
  * Pure: the template data for one message, from the case's parties and facts and what the
  * decision said. Dates are formatted here, in the business time zone, from `now`.
  */
-export function messageData(kind: OutboundKind, intent: Record<string, unknown>, p: CaseParties, f: CaseFacts, ctx: Context, now: Date): Record<string, unknown> {
+export function messageData(kind: OutboundKind, intent: Record<string, unknown>, p: CaseParties, f: MessageFacts, ctx: Context, now: Date): Record<string, unknown> {
   const cal = ctx.calendar;
   const day = (d: Date) => cal.formatLocal(d);
   const base = caseData(p, ctx, day);
