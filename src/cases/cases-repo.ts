@@ -1,3 +1,4 @@
+import { jsonb } from '../db/json.ts';
 import type { Db, Tx } from '../db/pool.ts';
 import type { CaseStatus, OwnerRole } from '../vocabulary.ts';
 import type { CaseFacts } from './decision.ts';
@@ -159,34 +160,36 @@ export interface NewCaseRow {
   facts: CaseFacts;
 }
 
+const FACT_RECORD = Object.values(FACT_COLUMNS).map((c) => `${c} ${typeOf(c)}`).join(', ');
+const FACT_NAMES = Object.values(FACT_COLUMNS).join(', ');
+
+/** New cases in one statement (one JSON parameter). */
 export function insertCases(tx: Tx, rows: readonly NewCaseRow[]): Promise<unknown> {
   if (rows.length === 0) return Promise.resolve();
-  const values = rows.map((r) => ({ id: r.id, reference: r.reference, token: r.token, customer_id: r.customerId, representative_id: r.representativeId, subject: r.subject, ...factColumns(r.facts) }));
-  return tx`insert into cases ${tx(values as never)}`;
-}
-
-function factColumns(f: CaseFacts): Record<string, unknown> {
-  return Object.fromEntries(FACT_KEYS.map((k) => [FACT_COLUMNS[k], f[k]]));
+  const json = rows.map((r) => ({ id: r.id, reference: r.reference, token: r.token, customer_id: r.customerId, representative_id: r.representativeId, subject: r.subject, ...factValues(r.facts) }));
+  return tx.unsafe(
+    `insert into cases (id, reference, token, customer_id, representative_id, subject, ${FACT_NAMES})
+     select id, reference, token, customer_id, representative_id, subject, ${FACT_NAMES}
+     from jsonb_to_recordset($1::jsonb) as v(id bigint, reference text, token text, customer_id bigint, representative_id bigint, subject text, ${FACT_RECORD})`,
+    [jsonb(json)],
+  );
 }
 
 /** Writes the facts of many cases in one statement. */
 export function updateCaseFacts(tx: Tx, rows: readonly { id: bigint; facts: CaseFacts }[]): Promise<unknown> {
   if (rows.length === 0) return Promise.resolve();
   const columns = Object.values(FACT_COLUMNS);
-  const json = rows.map((r) => ({ id: r.id.toString(), ...factValues(r.facts) }));
+  const json = rows.map((r) => ({ id: r.id, ...factValues(r.facts) }));
   return tx.unsafe(
     `update cases c set ${columns.map((c) => `${c} = v.${c}`).join(', ')}, updated_at = now()
-     from jsonb_to_recordset($1::jsonb) as v(id bigint, ${columns.map((c) => `${c} ${typeOf(c)}`).join(', ')})
+     from jsonb_to_recordset($1::jsonb) as v(id bigint, ${FACT_RECORD})
      where c.id = v.id`,
-    [JSON.stringify(json)],
+    [jsonb(json)],
   );
 }
 
 function factValues(f: CaseFacts): Record<string, unknown> {
-  return Object.fromEntries(FACT_KEYS.map((k) => {
-    const v = f[k];
-    return [FACT_COLUMNS[k], typeof v === 'bigint' ? v.toString() : v instanceof Date ? v.toISOString() : v];
-  }));
+  return Object.fromEntries(FACT_KEYS.map((k) => [FACT_COLUMNS[k], f[k]]));
 }
 
 export async function findCaseByReference(db: Db, reference: string): Promise<CaseRow | undefined> {

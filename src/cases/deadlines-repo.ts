@@ -1,3 +1,4 @@
+import { jsonb } from '../db/json.ts';
 import type { Db, Tx } from '../db/pool.ts';
 import type { DeadlineStatus } from '../vocabulary.ts';
 
@@ -30,7 +31,7 @@ export function writeDeadlines(tx: Tx, rows: readonly DeadlineRow[]): Promise<un
   const out: Promise<unknown>[] = [];
   const resolved = rows.filter((r) => r.id !== undefined && r.status !== 'pending');
   if (resolved.length > 0) {
-    const json = JSON.stringify(resolved.map((r) => ({ id: r.id!.toString(), status: r.status, resolved_at: r.resolvedAt?.toISOString() ?? null })));
+    const json = jsonb(resolved.map((r) => ({ id: r.id, status: r.status, resolved_at: r.resolvedAt })));
     out.push(tx`
       update deadlines d set status = v.status, resolved_at = v.resolved_at
       from jsonb_to_recordset(${json}::jsonb) as v(id bigint, status text, resolved_at timestamptz)
@@ -38,7 +39,11 @@ export function writeDeadlines(tx: Tx, rows: readonly DeadlineRow[]): Promise<un
   }
   const inserted = rows.filter((r) => r.id === undefined);
   if (inserted.length > 0) {
-    out.push(tx`insert into deadlines ${tx(inserted.map((r) => ({ case_id: r.caseId, rule: r.rule, kind: r.kind, due_at: r.dueAt, status: r.status, created_at: r.createdAt, resolved_at: r.resolvedAt })))}`);
+    const json = jsonb(inserted.map((r) => ({ case_id: r.caseId, rule: r.rule, kind: r.kind, due_at: r.dueAt, status: r.status, created_at: r.createdAt, resolved_at: r.resolvedAt })));
+    out.push(tx`
+      insert into deadlines (case_id, rule, kind, due_at, status, created_at, resolved_at)
+      select case_id, rule, kind, due_at, status, created_at, resolved_at
+      from jsonb_to_recordset(${json}::jsonb) as v(case_id bigint, rule text, kind text, due_at timestamptz, status text, created_at timestamptz, resolved_at timestamptz)`);
   }
   return out;
 }

@@ -1,4 +1,4 @@
-import { withoutNul } from '../db/json.ts';
+import { jsonb, withoutNul } from '../db/json.ts';
 import type { Db } from '../db/pool.ts';
 
 export interface HistoryEntry {
@@ -19,19 +19,24 @@ export async function appendHistory(db: Db, e: HistoryEntry): Promise<void> {
             ${e.inboundMessageId ?? null}, ${e.outboundMessageId ?? null})`;
 }
 
-/** Several entries in one statement: a decision's history and its deadline changes go together. */
-export async function appendHistoryMany(db: Db, entries: HistoryEntry[]): Promise<void> {
-  if (entries.length === 0) return;
+/** Many entries in one statement (one JSON parameter), in the order given: a batch's history goes together. */
+export function appendHistoryMany(db: Db, entries: readonly HistoryEntry[]): Promise<unknown> {
+  if (entries.length === 0) return Promise.resolve();
   const rows = entries.map((e) => ({
     case_id: e.caseId,
     at: e.at,
     actor: e.actor,
     event: e.event,
-    data: db.json(withoutNul(e.data ?? {}) as never),
+    data: e.data ?? {},
     inbound_message_id: e.inboundMessageId ?? null,
     outbound_message_id: e.outboundMessageId ?? null,
   }));
-  await db`insert into case_history ${db(rows)}`;
+  return db`
+    insert into case_history (case_id, at, actor, event, data, inbound_message_id, outbound_message_id)
+    select case_id, at, actor, event, data, inbound_message_id, outbound_message_id
+    from rows from (jsonb_to_recordset(${jsonb(rows)}::jsonb) as (case_id bigint, at timestamptz, actor text, event text, data jsonb, inbound_message_id bigint, outbound_message_id bigint))
+      with ordinality as v(case_id, at, actor, event, data, inbound_message_id, outbound_message_id, n)
+    order by n`;
 }
 
 export interface HistoryRow {

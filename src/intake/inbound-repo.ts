@@ -1,4 +1,4 @@
-import { withoutNul } from '../db/json.ts';
+import { jsonb } from '../db/json.ts';
 import type { Db, Tx } from '../db/pool.ts';
 import type { SenderAuth } from './sender-auth.ts';
 import type { Classification, IntakeInput, MessageKind, ParsedMessage } from './types.ts';
@@ -75,7 +75,7 @@ function commonColumns(r: InboundInsert) {
 function parsedColumns({ msg, cls, senderAuth }: NonNullable<InboundInsert['parsed']>) {
   return {
     kind: cls.kind,
-    sender_auth: JSON.stringify(withoutNul(senderAuth)),
+    sender_auth: jsonb(senderAuth),
     from_address: msg.from?.address ?? null,
     from_name: msg.from?.name ?? null,
     to_addresses: msg.to.map((a) => a.address),
@@ -87,7 +87,7 @@ function parsedColumns({ msg, cls, senderAuth }: NonNullable<InboundInsert['pars
     body_text: strip(msg.newText),
     full_text: strip(msg.text),
     html_sanitized: msg.htmlSanitized ? strip(msg.htmlSanitized) : null,
-    classification: JSON.stringify(withoutNul(classificationRecord(msg, cls))),
+    classification: jsonb(classificationRecord(msg, cls)),
     limit_breaches: msg.limitBreaches,
     quarantine_reason: null,
   };
