@@ -10,7 +10,7 @@ import {
   type ImapSourceOptions,
 } from '../../src/intake/imap-source.ts';
 import { parseImapUrl } from '../../src/intake/imap-session.ts';
-import type { ProcessMessage } from '../../src/intake/types.ts';
+import type { IntakeInput, IntakeOutcome, ProcessBatch, ProcessMessage } from '../../src/intake/types.ts';
 import { createLogger } from '../../src/log.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
@@ -48,20 +48,32 @@ function tracker() {
   const waiters = new Set<() => void>();
   const inFlight = new Map<string, number>();
   let overlapped = false;
-  const wrap =
-    (worker: string, inner: ProcessMessage): ProcessMessage =>
-    async (input, afterStore) => {
-      if ([...inFlight].some(([w, n]) => w !== worker && n > 0)) overlapped = true;
-      inFlight.set(worker, (inFlight.get(worker) ?? 0) + 1);
-      try {
-        const out = await inner(input, afterStore);
-        outcomes.push({ worker, uid: Number(/uid=(\d+)/.exec(input.sourceRef ?? '')?.[1]), status: out.status, at: Date.now() });
-        for (const w of waiters) w();
-        return out;
-      } finally {
-        inFlight.set(worker, (inFlight.get(worker) ?? 1) - 1);
-      }
-    };
+  const record = (worker: string, inputs: readonly IntakeInput[], outs: readonly IntakeOutcome[]) => {
+    inputs.forEach((input, i) => outcomes.push({ worker, uid: Number(/uid=(\d+)/.exec(input.sourceRef ?? '')?.[1]), status: outs[i]!.status as Outcome['status'], at: Date.now() }));
+    for (const w of waiters) w();
+  };
+  const during = async <T>(worker: string, fn: () => Promise<T>): Promise<T> => {
+    if ([...inFlight].some(([w, n]) => w !== worker && n > 0)) overlapped = true;
+    inFlight.set(worker, (inFlight.get(worker) ?? 0) + 1);
+    try {
+      return await fn();
+    } finally {
+      inFlight.set(worker, (inFlight.get(worker) ?? 1) - 1);
+    }
+  };
+  /** The app's processors for one worker, recording what they answered. */
+  const wrap = (worker: string): { process: ProcessMessage; processBatch: ProcessBatch } => ({
+    process: (input, afterStore) => during(worker, async () => {
+      const out = await app.process(input, afterStore);
+      record(worker, [input], [out]);
+      return out;
+    }),
+    processBatch: (inputs, afterStore) => during(worker, async () => {
+      const outs = await app.processBatch(inputs, afterStore);
+      record(worker, inputs, outs);
+      return outs;
+    }),
+  });
   const until = (what: string, done: (o: Outcome[]) => boolean, timeoutMs = 30_000) =>
     new Promise<void>((resolve, reject) => {
       const check = () => {
@@ -101,13 +113,14 @@ function mail(tag: string, n: number, body = `My broadband has been down for ${n
   ].join('\r\n');
 }
 
+/** The IMAP source as the worker runs it: the batch path, falling back to one message at a time. */
 function source(
   user: string,
-  opts: Partial<ImapSourceOptions> & { process?: ProcessMessage; hooks?: ImapSourceDeps['hooks'] } = {},
+  opts: Partial<ImapSourceOptions> & { process?: ProcessMessage; processBatch?: ProcessBatch; oneAtATime?: boolean; hooks?: ImapSourceDeps['hooks'] } = {},
 ) {
-  const { process: processMessage = app.process, hooks, ...rest } = opts;
+  const { process: processMessage = app.process, processBatch = app.processBatch, oneAtATime, hooks, ...rest } = opts;
   return createImapSource(
-    { sql: db.sql, log, process: processMessage, hooks },
+    { sql: db.sql, log, process: processMessage, ...(oneAtATime ? {} : { processBatch }), hooks },
     { url: dovecot.url(user), processedFolder: 'Processed', pollSeconds: 1, batchSize: 50, tlsVerify: true, concurrency: 1, ...rest },
   );
 }
@@ -159,7 +172,7 @@ describe('IMAP intake', () => {
     expect(await source(user).drainOnce()).toEqual({ fetched: 0, stored: 0, duplicates: 0, moved: 0, failed: 0 });
   });
 
-  it('stores a message exactly once when the worker crashes between commit and move', async () => {
+  it('stores a batch exactly once when the worker crashes between its commit and the move', async () => {
     const user = freshUser();
     await dovecot.append(user, mail(user, 1));
     await dovecot.append(user, mail(user, 2));
@@ -172,13 +185,13 @@ describe('IMAP intake', () => {
       },
     });
     await expect(crashing.drainOnce()).rejects.toThrow('simulated crash after commit');
-    expect(await rows(user)).toHaveLength(1);
-    expect((await cursor(user))?.last_uid).toBe(1n);
+    expect(await rows(user)).toHaveLength(2); // the batch committed as one
+    expect((await cursor(user))?.last_uid).toBe(2n);
     expect((await dovecot.list(user, 'INBOX')).map((m) => m.uid)).toEqual([1, 2]); // neither flagged nor moved
 
     const stats = await source(user).drainOnce();
 
-    expect(stats).toEqual({ fetched: 2, stored: 1, duplicates: 1, moved: 2, failed: 0 });
+    expect(stats).toEqual({ fetched: 2, stored: 0, duplicates: 2, moved: 2, failed: 0 });
     expect(await rows(user)).toHaveLength(2);
     expect(await dovecot.list(user, 'INBOX')).toEqual([]);
     expect(await dovecot.list(user, 'Processed')).toHaveLength(2);
@@ -222,7 +235,7 @@ describe('IMAP intake', () => {
     const user = freshUser();
     const t = tracker();
     await dovecot.append(user, mail(user, 1));
-    const worker = running(source(user, { process: t.wrap('a', app.process) }));
+    const worker = running(source(user, t.wrap('a')));
     try {
       await t.until('message 1 stored', () => t.count('stored') === 1);
       await waitFor('message 1 moved', async () => (await dovecot.list(user, 'Processed')).length === 1);
@@ -248,7 +261,7 @@ describe('IMAP intake', () => {
     // each batch of 100 is ~830 KB on the wire: 1.2 MB cuts the second batch's FETCH in half
     const dropped = proxy.dropWhen((bytes) => bytes > 1_200_000);
     const worker = running(
-      source(user, { url: dovecot.url(user, 'INBOX', proxy.port), batchSize: 100, process: t.wrap('a', app.process) }),
+      source(user, { url: dovecot.url(user, 'INBOX', proxy.port), batchSize: 100, ...t.wrap('a') }),
     );
     try {
       await dropped;
@@ -270,7 +283,7 @@ describe('IMAP intake', () => {
     const user = freshUser();
     const t = tracker();
     await dovecot.append(user, mail(user, 1));
-    const worker = running(source(user, { pollSeconds: 60, process: t.wrap('a', app.process) }));
+    const worker = running(source(user, { pollSeconds: 60, ...t.wrap('a') }));
     try {
       await t.until('message 1 stored', () => t.count('stored') === 1);
       await waitFor('message 1 moved', async () => (await dovecot.list(user, 'Processed')).length === 1);
@@ -289,7 +302,7 @@ describe('IMAP intake', () => {
     for (let i = 1; i <= 200; i += 1) await dovecot.append(user, mail(user, i));
     const t = tracker();
     const workers = new Map(
-      ['a', 'b'].map((name) => [name, running(source(user, { batchSize: 25, process: t.wrap(name, app.process) }))]),
+      ['a', 'b'].map((name) => [name, running(source(user, { batchSize: 25, ...t.wrap(name) }))]),
     );
     try {
       await t.until('200 stored', () => t.count('stored') === 200);
@@ -320,12 +333,12 @@ describe('IMAP intake', () => {
     const gate = new Promise<void>((r) => (release = r));
     let entered!: () => void;
     const inside = new Promise<void>((r) => (entered = r));
-    const slow: ProcessMessage = async (input, afterStore) => {
+    const slow: ProcessBatch = async (inputs, afterStore) => {
       entered();
       await gate;
-      return app.process(input, afterStore);
+      return app.processBatch(inputs, afterStore);
     };
-    const first = source(user, { process: slow }).drainOnce();
+    const first = source(user, { processBatch: slow }).drainOnce();
     await inside;
     expect(await source(user).drainOnce()).toEqual({ fetched: 0, stored: 0, duplicates: 0, moved: 0, failed: 0 });
     release();
@@ -362,7 +375,7 @@ describe('IMAP intake', () => {
     const user = freshUser();
     const t = tracker();
     await dovecot.append(user, mail(user, 1));
-    const worker = running(source(user, { pollSeconds: 60, process: t.wrap('a', app.process) }));
+    const worker = running(source(user, { pollSeconds: 60, ...t.wrap('a') }));
     try {
       await t.until('message 1 stored', () => t.count('stored') === 1);
       await waitFor('message 1 moved', async () => (await dovecot.list(user, 'Processed')).length === 1);
@@ -376,7 +389,32 @@ describe('IMAP intake', () => {
     }
   });
 
-  it('finishes the message in hand on shutdown, moves it, releases the lock and leaves the rest for later', async () => {
+  it('finishes the batch in hand on shutdown, moves it and releases the lock', async () => {
+    const user = freshUser();
+    for (let i = 1; i <= 3; i += 1) await dovecot.append(user, mail(user, i));
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let entered!: () => void;
+    const inside = new Promise<void>((r) => (entered = r));
+    const gated: ProcessBatch = async (inputs, afterStore) => {
+      entered();
+      await gate;
+      return app.processBatch(inputs, afterStore);
+    };
+    const ac = new AbortController();
+    const done = source(user, { processBatch: gated }).run(ac.signal);
+    await inside;
+    ac.abort();
+    release();
+    await done;
+
+    expect(await rows(user)).toHaveLength(3);
+    expect((await dovecot.list(user, 'Processed')).length).toBe(3);
+    expect(await dovecot.list(user, 'INBOX')).toEqual([]);
+    expect(await advisoryLocksHere()).toBe(0);
+  });
+
+  it('one at a time (the fallback): finishes the message in hand on shutdown, moves it, releases the lock and leaves the rest for later', async () => {
     const user = freshUser();
     for (let i = 1; i <= 3; i += 1) await dovecot.append(user, mail(user, i));
     let release!: () => void;
@@ -391,7 +429,7 @@ describe('IMAP intake', () => {
       return app.process(input, afterStore);
     };
     const ac = new AbortController();
-    const done = source(user, { process: gated }).run(ac.signal);
+    const done = source(user, { process: gated, oneAtATime: true }).run(ac.signal);
     await second;
     ac.abort();
     release();
@@ -403,7 +441,7 @@ describe('IMAP intake', () => {
     expect(await advisoryLocksHere()).toBe(0);
   });
 
-  it('skips a message that fails for good: logs it, leaves it flagged in INBOX and does not offer it again', async () => {
+  it('a batch that fails for good is taken one at a time: a message that still fails is left flagged in INBOX and not offered again', async () => {
     const user = freshUser();
     await dovecot.append(user, mail(user, 1));
     await dovecot.append(user, mail(user, 2, 'POISON'));
@@ -411,14 +449,53 @@ describe('IMAP intake', () => {
     const store = app.process;
     const buggy: ProcessMessage = (input, afterStore) =>
       input.raw.includes('POISON') ? Promise.reject(new Error('unexpected bug')) : store(input, afterStore);
+    const buggyBatch: ProcessBatch = (inputs, afterStore) =>
+      inputs.some((i) => i.raw.includes('POISON')) ? Promise.reject(new Error('unexpected bug')) : app.processBatch(inputs, afterStore);
 
-    expect(await source(user, { process: buggy }).drainOnce()).toEqual({ fetched: 3, stored: 2, duplicates: 0, moved: 2, failed: 1 });
+    expect(await source(user, { process: buggy, processBatch: buggyBatch }).drainOnce()).toEqual({ fetched: 3, stored: 2, duplicates: 0, moved: 2, failed: 1 });
     expect(await dovecot.list(user, 'INBOX')).toEqual([{ uid: 2, flags: [FAILED_KEYWORD] }]);
     expect((await cursor(user))?.last_uid).toBe(3n);
-    expect(await source(user, { process: buggy }).drainOnce()).toMatchObject({ fetched: 0 });
+    expect(await source(user, { process: buggy, processBatch: buggyBatch }).drainOnce()).toMatchObject({ fetched: 0 });
   });
 
-  it('stops the batch on a retryable error (database down) and picks up where it stopped next time', async () => {
+  it('a poison message in the middle of a batch of 200 is quarantined alone; the other 199 are stored once, in order, and all 200 move', async () => {
+    const user = freshUser();
+    for (let i = 1; i <= 200; i += 1) await dovecot.append(user, i === 100 ? mail(user, i, 'POISON in the middle of a batch') : mail(user, i));
+    app.intake.hooks = {
+      beforeWrite: (inputs) => {
+        if (inputs.some((i) => i.raw.includes('POISON'))) throw new Error('a bug this message triggers');
+      },
+    };
+    try {
+      expect(await source(user, { batchSize: 200 }).drainOnce()).toEqual({ fetched: 200, stored: 200, duplicates: 0, moved: 200, failed: 0 });
+    } finally {
+      app.intake.hooks = undefined;
+    }
+    const stored = await db.sql<{ kind: string; quarantine_reason: string | null; source_ref: string }[]>`
+      select kind, quarantine_reason, source_ref from inbound_messages where position(${Buffer.from(user)}::bytea in raw) > 0 order by id`;
+    expect(stored).toHaveLength(200);
+    expect(stored.map((r) => Number(/uid=(\d+)/.exec(r.source_ref)?.[1]))).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
+    expect(stored.filter((r) => r.kind === 'quarantined')).toEqual([{ kind: 'quarantined', quarantine_reason: 'processing failed: a bug this message triggers', source_ref: expect.stringMatching(/;uid=100$/) }]);
+    expect(stored.filter((r) => r.kind === 'complaint')).toHaveLength(199);
+    expect(await dovecot.list(user, 'INBOX')).toEqual([]);
+    expect((await cursor(user))?.last_uid).toBe(200n);
+    expect(await source(user).drainOnce()).toMatchObject({ fetched: 0 });
+  });
+
+  it('stops on a retryable error (database down), moves nothing, and picks up the whole batch next time', async () => {
+    const user = freshUser();
+    for (let i = 1; i <= 3; i += 1) await dovecot.append(user, mail(user, i));
+    const down: ProcessBatch = () => Promise.reject(new RedressError('db', 'database unavailable', { retryable: true }));
+
+    await expect(source(user, { processBatch: down }).drainOnce()).rejects.toThrow('database unavailable');
+    expect((await dovecot.list(user, 'INBOX')).map((m) => m.uid)).toEqual([1, 2, 3]);
+    expect(await dovecot.list(user, 'Processed')).toHaveLength(0);
+
+    expect(await source(user).drainOnce()).toMatchObject({ fetched: 3, stored: 3, moved: 3 });
+    expect(await rows(user)).toHaveLength(3);
+  });
+
+  it('one at a time (the fallback): stops on a retryable error (database down) and picks up where it stopped next time', async () => {
     const user = freshUser();
     for (let i = 1; i <= 3; i += 1) await dovecot.append(user, mail(user, i));
     const store = app.process;
@@ -427,7 +504,7 @@ describe('IMAP intake', () => {
         ? Promise.reject(new RedressError('db', 'database unavailable', { retryable: true }))
         : store(input, afterStore);
 
-    await expect(source(user, { process: down }).drainOnce()).rejects.toThrow('database unavailable');
+    await expect(source(user, { process: down, oneAtATime: true }).drainOnce()).rejects.toThrow('database unavailable');
     expect((await dovecot.list(user, 'INBOX')).map((m) => m.uid)).toEqual([2, 3]);
     expect(await dovecot.list(user, 'Processed')).toHaveLength(1);
 
