@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type PgBoss from 'pg-boss';
 import type { LifecycleDeps } from './cases/advance.ts';
-import { clockFromConfig, type Clock } from './clock.ts';
+import { clockFromConfig, systemStopwatch, type Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import { openDatabase, type Database } from './db/database.ts';
 import { migrate } from './db/migrate.ts';
@@ -12,7 +12,7 @@ import type { RunDueDeps } from './jobs/run-due.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createOutbox, type OutboxDeps } from './outbound/outbox.ts';
 import { loadTemplates } from './outbound/render.ts';
-import { createSender, type Sender } from './outbound/sender.ts';
+import { createSender, type Sender, type SmtpSettings } from './outbound/sender.ts';
 import type { SendDeps } from './outbound/send-job.ts';
 import { createBusinessCalendar, type BusinessCalendar } from './policy/calendar.ts';
 import { policySettings } from './policy/settings.ts';
@@ -54,6 +54,15 @@ export function intakeSettings(config: Config): IntakeSettings {
   };
 }
 
+export function smtpSettings(config: Config): SmtpSettings {
+  return {
+    maxConnections: config.SMTP_MAX_CONNECTIONS,
+    connectTimeoutMs: config.SMTP_CONNECT_TIMEOUT_SECONDS * 1000,
+    greetingTimeoutMs: config.SMTP_GREETING_TIMEOUT_SECONDS * 1000,
+    socketTimeoutMs: config.SMTP_SOCKET_TIMEOUT_SECONDS * 1000,
+  };
+}
+
 export function mailDomain(config: Config): string {
   return config.MAIL_DOMAIN ?? config.COMPLAINTS_ADDRESS.split('@')[1]!;
 }
@@ -72,12 +81,17 @@ export async function openApp(config: Config, overrides: { log?: Logger; clock?:
   let boss: PgBoss;
   try {
     await migrate(db.sql, log);
-    boss = await startBoss(db.sql, log, { retryLimit: config.SEND_RETRY_LIMIT, retryDelaySeconds: config.SEND_RETRY_DELAY_SECONDS, worker: overrides.worker ?? false });
+    boss = await startBoss(db.sql, log, {
+      retryLimit: config.SEND_RETRY_LIMIT,
+      retryDelaySeconds: config.SEND_RETRY_DELAY_SECONDS,
+      sendExpireSeconds: config.SEND_EXPIRE_SECONDS,
+      worker: overrides.worker ?? false,
+    });
   } catch (err) {
     await db.close();
     throw err;
   }
-  const sender = createSender({ smtpUrl: config.SMTP_URL, outboxDir: path.join(config.REDRESS_DATA_DIR, 'outbox'), log });
+  const sender = createSender({ smtpUrl: config.SMTP_URL, outboxDir: path.join(config.REDRESS_DATA_DIR, 'outbox'), log, smtp: smtpSettings(config) });
   const policy = policySettings(config);
   const outbox: OutboxDeps = {
     boss,
@@ -94,7 +108,7 @@ export async function openApp(config: Config, overrides: { log?: Logger; clock?:
   };
   const lifecycle: LifecycleDeps = { clock, log, calendar, policy, outbox: createOutbox(outbox) };
   const intake: IntakeDeps = { ...lifecycle, sql: db.sql, settings: intakeSettings(config) };
-  const send: SendDeps = { sql: db.sql, log, clock, sender, lifecycle };
+  const send: SendDeps = { sql: db.sql, log, clock, sender, lifecycle, outage: { stopwatch: systemStopwatch, maxMs: config.DB_OUTAGE_MAX_SECONDS * 1000 } };
   const digest: DigestDeps = { sql: db.sql, log, outbox, digestTime: config.DIGEST_TIME };
   return {
     config,

@@ -89,8 +89,19 @@ export const configSchema = z.object({
   AUTO_REPLY_DAILY_CAP: withDefault(positiveInt, 10),
   DIGEST_TIME: withDefault(hhmm, '08:30'),
   DIGEST_RECIPIENTS: withDefault(emailList, ''),
+  DIGEST_MAX_ITEMS: withDefault(positiveInt, 50),
   SEND_RETRY_LIMIT: withDefault(z.coerce.number().int().min(0), 5),
   SEND_RETRY_DELAY_SECONDS: withDefault(positiveInt, 60),
+
+  // The send loop and the relay: every wait is bounded in seconds, so one stalled step never holds the rest.
+  SEND_BATCH_SIZE: withDefault(positiveInt, 50),
+  SEND_POLL_SECONDS: withDefault(positiveInt, 2),
+  SEND_EXPIRE_SECONDS: withDefault(z.coerce.number().int().min(5), 60),
+  SMTP_MAX_CONNECTIONS: withDefault(positiveInt, 5),
+  SMTP_CONNECT_TIMEOUT_SECONDS: withDefault(positiveInt, 10),
+  SMTP_GREETING_TIMEOUT_SECONDS: withDefault(positiveInt, 10),
+  SMTP_SOCKET_TIMEOUT_SECONDS: withDefault(positiveInt, 30),
+  DB_OUTAGE_MAX_SECONDS: withDefault(positiveInt, 60),
 }).superRefine((c, ctx) => {
   // The calendar checks what a schema cannot: the holiday region exists, opening precedes closing.
   try {

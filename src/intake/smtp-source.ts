@@ -31,6 +31,8 @@ export async function startSmtpSource(deps: { clock: Clock; log: Logger; process
     disabledCommands: ['AUTH', 'STARTTLS'],
     banner: 'Redress complaints intake',
     logger: false,
+    // On stop, clients still connected get this long (smtp-server's default is 30 s) so the worker ends within 10 s.
+    closeTimeout: 3_000,
     onData: (stream, session, callback) => {
       const receivedAt = deps.clock.now();
       receive(stream)
