@@ -5,6 +5,8 @@ export interface SinkMessage {
   envelope: { from: string; to: string[] };
   raw: Buffer;
   parsed: ParsedMail;
+  /** performance.now() when it was stored. */
+  at: number;
 }
 
 export interface SmtpSink {
@@ -21,6 +23,10 @@ export interface SmtpSink {
 export interface SmtpSinkOptions {
   /** Refuse a recipient at RCPT TO with this SMTP reply (e.g. 451 or 550); undefined accepts it. */
   reject?: (rcpt: string) => { code: number; message: string } | undefined;
+  /** Listen on this port (a relay coming back where it was); default: one the OS picks. */
+  port?: number;
+  /** Wait this long before answering each message, like a slower relay. */
+  delayMs?: number;
 }
 
 /**
@@ -44,16 +50,17 @@ export async function startSmtpSink(opts: SmtpSinkOptions = {}): Promise<SmtpSin
     onData(stream, session, callback) {
       readAll(stream)
         .then(async (raw) => {
+          if (opts.delayMs) await new Promise((r) => setTimeout(r, opts.delayMs));
           const parsed = await simpleParser(raw);
           const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
-          messages.push({ envelope: { from, to: session.envelope.rcptTo.map((r) => r.address) }, raw, parsed });
+          messages.push({ envelope: { from, to: session.envelope.rcptTo.map((r) => r.address) }, raw, parsed, at: performance.now() });
           for (const wake of waiters) wake();
           callback(null, 'stored');
         })
         .catch((err: unknown) => callback(Object.assign(new Error(`sink could not read the message: ${String(err)}`), { responseCode: 451 })));
     },
   });
-  const port = await listen(server);
+  const port = await listen(server, opts.port ?? 0);
   server.on('error', () => {}); // client resets in failure tests are expected
 
   return {
@@ -84,10 +91,10 @@ export async function startSmtpSink(opts: SmtpSinkOptions = {}): Promise<SmtpSin
 }
 
 /** Port 0: the OS picks a free port at bind time, so two sinks (or test files) can never race for one. */
-function listen(server: SMTPServer): Promise<number> {
+function listen(server: SMTPServer, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(port, '127.0.0.1', () => {
       server.off('error', reject);
       const address = server.server.address();
       if (typeof address === 'object' && address) resolve(address.port);
