@@ -109,7 +109,7 @@ export async function openApp(config: Config, overrides: { log?: Logger; clock?:
   const lifecycle: LifecycleDeps = { clock, log, calendar, policy, outbox: createOutbox(outbox) };
   const intake: IntakeDeps = { ...lifecycle, sql: db.sql, settings: intakeSettings(config) };
   const send: SendDeps = { sql: db.sql, log, clock, sender, lifecycle, outage: { stopwatch: systemStopwatch, maxMs: config.DB_OUTAGE_MAX_SECONDS * 1000 } };
-  const digest: DigestDeps = { sql: db.sql, log, outbox, digestTime: config.DIGEST_TIME };
+  const digest: DigestDeps = { sql: db.sql, log, outbox, digestTime: config.DIGEST_TIME, maxItems: config.DIGEST_MAX_ITEMS };
   return {
     config,
     log,
