@@ -1,4 +1,5 @@
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import nodemailer from 'nodemailer';
 import type { App } from '../../src/app.ts';
@@ -45,6 +46,17 @@ export async function startWorker(env: Record<string, string>): Promise<WorkerPr
   };
   await worker.waitForLog('worker started');
   return worker;
+}
+
+/** A one-shot `redress` command (e.g. run-due), its exit code and output. */
+export async function runRedress(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)('node', [BIN, ...args], { env: { PATH: testConfig.path, ...env }, maxBuffer: 64 * 1024 * 1024 });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof e.code === 'number' ? e.code : 1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
+  }
 }
 
 /** Complaints stored straight through the intake (no worker needed): their acknowledgements wait in the send queue. */

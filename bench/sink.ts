@@ -1,0 +1,91 @@
+import { SMTPServer, type SMTPServerDataStream } from 'smtp-server';
+
+export interface Arrival {
+  /** performance.now() when the relay answered 250. */
+  at: number;
+  messageId: string;
+  /** The complaint an acknowledgement answers (its In-Reply-To), without brackets. */
+  inReplyTo: string;
+}
+
+export interface BenchSink {
+  url: string;
+  arrivals: Arrival[];
+  /** Resolves when `ready()` holds, checked at each arrival; rejects after `timeoutMs`. */
+  until(what: string, ready: () => boolean, timeoutMs: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The relay for the send benchmark: accepts everything and keeps only what the figures
+ * need (arrival time, Message-ID, In-Reply-To, read from the header block), so the sink's
+ * own parsing does not compete with the worker for the machine's two cores.
+ */
+export async function startBenchSink(): Promise<BenchSink> {
+  const arrivals: Arrival[] = [];
+  const waiters = new Set<() => void>();
+  const server = new SMTPServer({
+    secure: false,
+    authOptional: true,
+    disabledCommands: ['AUTH', 'STARTTLS'],
+    logger: false,
+    closeTimeout: 200,
+    onData(stream, _session, callback) {
+      headerBlock(stream)
+        .then((head) => {
+          arrivals.push({ at: performance.now(), messageId: header(head, 'message-id'), inReplyTo: header(head, 'in-reply-to') });
+          for (const wake of waiters) wake();
+          callback(null);
+        })
+        .catch((err: unknown) => callback(err as Error));
+    },
+  });
+  server.on('error', () => {});
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    url: `smtp://127.0.0.1:${port}`,
+    arrivals,
+    until: (what, ready, timeoutMs) =>
+      new Promise<void>((resolve, reject) => {
+        const check = () => {
+          if (!ready()) return;
+          clearTimeout(timer);
+          waiters.delete(check);
+          resolve();
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`bench sink: waited ${timeoutMs} ms for ${what}; ${arrivals.length} messages arrived`));
+        }, timeoutMs);
+        waiters.add(check);
+        check();
+      }),
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** Reads the whole message (the client waits for our answer) and keeps the header block. */
+function headerBlock(stream: SMTPServerDataStream): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let head = '';
+    let done = false;
+    stream.on('data', (chunk: Buffer) => {
+      if (done) return;
+      head += chunk.toString('latin1');
+      const end = head.indexOf('\r\n\r\n');
+      if (end >= 0) {
+        head = head.slice(0, end);
+        done = true;
+      }
+    });
+    stream.on('end', () => resolve(head));
+    stream.on('error', reject);
+  });
+}
+
+function header(head: string, name: string): string {
+  const match = new RegExp(`^${name}:[ \\t]*<([^>\\r\\n]*)>`, 'im').exec(head);
+  return match?.[1] ?? '';
+}
