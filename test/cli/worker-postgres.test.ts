@@ -57,7 +57,8 @@ describe('the running worker through a Postgres outage', () => {
   }
 
   it('Postgres stopped for 20 s: intake answers 451 and takes the mail after, sends wait, nothing is lost or sent twice, and the worker keeps running', { timeout: 150_000 }, async () => {
-    const { intake, url, relay } = await workerOn('outage');
+    // A poll longer than the test: acknowledgements after the outage go only if LISTEN came back with the database.
+    const { intake, url, relay } = await workerOn('outage', { SEND_POLL_SECONDS: '600' });
     const burst = Array.from({ length: 40 }, (_, i) => `burst-${i}@customer.test`);
     expect(await Promise.all(burst.map((id) => mailToIntake(intake, id)))).toEqual(burst.map(() => 250));
     await relay.waitFor(5, 20_000); // acknowledgements are going out when the database stops

@@ -35,6 +35,21 @@ describe('the running worker and an unreliable relay', () => {
     await fs.rm(dir, { recursive: true, force: true });
   });
 
+  it('a new complaint\'s acknowledgement leaves at once: the commit wakes the send loop (NOTIFY), not its poll', { timeout: 60_000 }, async () => {
+    db = await createTestDb();
+    const sink = await startSmtpSink();
+    sinks.push(sink);
+    const intake = await freePort();
+    worker = await startWorker({ DATABASE_URL: db.url, REDRESS_DATA_DIR: dir, SMTP_URL: sink.url, SMTP_LISTEN: `127.0.0.1:${intake}`, SEND_POLL_SECONDS: '600' });
+    for (const [i, id] of ['notify-0@customer.test', 'notify-1@customer.test', 'notify-2@customer.test'].entries()) {
+      expect(await mailToIntake(intake, id)).toBe(250);
+      await sink.waitFor(i + 1, 5_000); // the poll would take 600 s
+      expect(acksByComplaint(sink.messages).get(id)).toHaveLength(1);
+    }
+    worker.kill('SIGTERM');
+    expect((await worker.exited).code).toBe(0);
+  });
+
   it('relay down 30 s while 50 complaints arrive: nothing spends a retry, and all 50 acknowledgements go within 60 s of its return, each once', { timeout: 150_000 }, async () => {
     db = await createTestDb();
     const first = await startSmtpSink();

@@ -17,6 +17,7 @@ describe('stopping the worker during a burst', () => {
   let db: TestDb;
   let dir: string;
   let sink: SmtpSink;
+  let relays: SmtpSink[] = [];
   let workers: WorkerProcess[] = [];
 
   beforeAll(async () => {
@@ -26,7 +27,8 @@ describe('stopping the worker during a burst', () => {
     for (const w of workers) w.kill('SIGKILL');
     await Promise.all(workers.map((w) => w.exited));
     workers = [];
-    await sink.stop();
+    await Promise.all([sink, ...relays].map((r) => r.stop()));
+    relays = [];
     await db.drop();
   });
   afterAll(async () => {
@@ -34,11 +36,11 @@ describe('stopping the worker during a burst', () => {
   });
 
   /** A database with BURST acknowledgements queued, and a relay slow enough that a burst takes a few seconds. */
-  async function burst(env: Record<string, string> = {}): Promise<{ ids: string[]; env: Record<string, string> }> {
+  async function burst(env: Record<string, string> = {}, size = BURST, relayDelayMs = 40): Promise<{ ids: string[]; env: Record<string, string> }> {
     db = await createTestDb();
-    sink = await startSmtpSink({ delayMs: 40 });
+    sink = await startSmtpSink({ delayMs: relayDelayMs });
     const app = await createTestApp(db, env);
-    const ids = await queueComplaints(app, BURST, 'burst');
+    const ids = await queueComplaints(app, size, 'burst');
     await app.close();
     return { ids, env: { DATABASE_URL: db.url, REDRESS_DATA_DIR: dir, SMTP_URL: sink.url, SMTP_ENABLED: 'false', SMTP_MAX_CONNECTIONS: String(CONNECTIONS), ...env } };
   }
@@ -95,6 +97,30 @@ describe('stopping the worker during a burst', () => {
     }
     const statuses = await db.sql<{ status: string; n: number }[]>`select status, count(*)::int as n from outbound_messages where kind = 'ack' group by status`;
     expect(statuses).toEqual([{ status: 'sent', n: BURST }]);
+    second.kill('SIGTERM');
+    expect((await second.exited).code).toBe(0);
+  });
+
+  it('SIGTERM while sends hang in the middle of their message: exit 0 within 10 s, and the unfinished sends go back to the queue unspent', { timeout: 90_000 }, async () => {
+    const { ids, env } = await burst({}, 20, 120_000);
+    const first = await start(env);
+    await waitUntil('five messages stuck mid-send', 20_000, async () => sink.started >= CONNECTIONS, 50);
+    const signalledAt = performance.now();
+    first.kill('SIGTERM');
+    const exit = await first.exited;
+    expect(exit.code).toBe(0);
+    expect(exit.at - signalledAt).toBeLessThan(10_000);
+    expect(first.logs()).toContain('cancelling them and handing them back');
+    const held = await db.sql<{ state: string; retry_count: number }[]>`select state, retry_count from pgboss.job where name = 'send-email'`;
+    expect(held).toHaveLength(20);
+    expect(held.every((j) => j.state === 'created' && j.retry_count === 0)).toBe(true);
+
+    const relay = await startSmtpSink();
+    relays.push(relay);
+    const second = await start({ ...env, SMTP_URL: relay.url });
+    await relay.waitFor(20, 30_000);
+    const acks = acksByComplaint(relay.messages);
+    for (const id of ids) expect(acks.get(id), id).toHaveLength(1);
     second.kill('SIGTERM');
     expect((await second.exited).code).toBe(0);
   });

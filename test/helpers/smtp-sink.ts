@@ -14,6 +14,8 @@ export interface SmtpSink {
   url: string;
   /** Everything accepted so far, in order of arrival. */
   messages: SinkMessage[];
+  /** Messages whose data has begun to arrive (stored or not). */
+  readonly started: number;
   /** Resolves once `n` messages have arrived in total; rejects after `timeoutMs`. */
   waitFor(n: number, timeoutMs?: number): Promise<void>;
   clear(): void;
@@ -37,6 +39,7 @@ export interface SmtpSinkOptions {
 export async function startSmtpSink(opts: SmtpSinkOptions = {}): Promise<SmtpSink> {
   const messages: SinkMessage[] = [];
   const waiters = new Set<() => void>();
+  let started = 0;
   const server = new SMTPServer({
     secure: false,
     authOptional: true,
@@ -48,6 +51,7 @@ export async function startSmtpSink(opts: SmtpSinkOptions = {}): Promise<SmtpSin
       callback(refusal ? Object.assign(new Error(refusal.message), { responseCode: refusal.code }) : null);
     },
     onData(stream, session, callback) {
+      started += 1;
       readAll(stream)
         .then(async (raw) => {
           if (opts.delayMs) await new Promise((r) => setTimeout(r, opts.delayMs));
@@ -67,6 +71,9 @@ export async function startSmtpSink(opts: SmtpSinkOptions = {}): Promise<SmtpSin
     port,
     url: `smtp://127.0.0.1:${port}`,
     messages,
+    get started() {
+      return started;
+    },
     waitFor(n, timeoutMs = 5000) {
       if (messages.length >= n) return Promise.resolve();
       return new Promise<void>((resolve, reject) => {
