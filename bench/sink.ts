@@ -1,4 +1,5 @@
 import { SMTPServer, type SMTPServerDataStream } from 'smtp-server';
+import { listen, PLAIN_RELAY } from '../test/helpers/smtp-sink.ts';
 
 export interface Arrival {
   /** performance.now() when the relay answered 250. */
@@ -25,11 +26,7 @@ export async function startBenchSink(): Promise<BenchSink> {
   const arrivals: Arrival[] = [];
   const waiters = new Set<() => void>();
   const server = new SMTPServer({
-    secure: false,
-    authOptional: true,
-    disabledCommands: ['AUTH', 'STARTTLS'],
-    logger: false,
-    closeTimeout: 200,
+    ...PLAIN_RELAY,
     onData(stream, _session, callback) {
       headerBlock(stream)
         .then((head) => {
@@ -40,10 +37,8 @@ export async function startBenchSink(): Promise<BenchSink> {
         .catch((err: unknown) => callback(err as Error));
     },
   });
+  const port = await listen(server, 0);
   server.on('error', () => {});
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
   return {
     url: `smtp://127.0.0.1:${port}`,
     arrivals,

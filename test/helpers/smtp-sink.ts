@@ -1,5 +1,5 @@
 import { simpleParser, type ParsedMail } from 'mailparser';
-import { SMTPServer, type SMTPServerDataStream } from 'smtp-server';
+import { SMTPServer, type SMTPServerDataStream, type SMTPServerOptions } from 'smtp-server';
 
 export interface SinkMessage {
   envelope: { from: string; to: string[] };
@@ -31,6 +31,9 @@ export interface SmtpSinkOptions {
   delayMs?: number;
 }
 
+/** A relay on loopback: no auth, no TLS, quick to close. */
+export const PLAIN_RELAY: SMTPServerOptions = { secure: false, authOptional: true, disabledCommands: ['AUTH', 'STARTTLS'], logger: false, closeTimeout: 200 };
+
 /**
  * An in-process SMTP server that keeps what it receives: no auth, no TLS. A message is
  * answered 250 only after it is parsed and stored, so when a client's send resolves the
@@ -41,11 +44,7 @@ export async function startSmtpSink(opts: SmtpSinkOptions = {}): Promise<SmtpSin
   const waiters = new Set<() => void>();
   let started = 0;
   const server = new SMTPServer({
-    secure: false,
-    authOptional: true,
-    disabledCommands: ['AUTH', 'STARTTLS'],
-    logger: false,
-    closeTimeout: 200,
+    ...PLAIN_RELAY,
     onRcptTo(address, _session, callback) {
       const refusal = opts.reject?.(address.address);
       callback(refusal ? Object.assign(new Error(refusal.message), { responseCode: refusal.code }) : null);
@@ -98,7 +97,7 @@ export async function startSmtpSink(opts: SmtpSinkOptions = {}): Promise<SmtpSin
 }
 
 /** Port 0: the OS picks a free port at bind time, so two sinks (or test files) can never race for one. */
-function listen(server: SMTPServer, port: number): Promise<number> {
+export function listen(server: SMTPServer, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', () => {
