@@ -1,15 +1,19 @@
 import path from 'node:path';
 import type PgBoss from 'pg-boss';
 import type { LifecycleDeps } from './cases/advance.ts';
-import { clockFromConfig, systemStopwatch, type Clock } from './clock.ts';
+import { clockFromConfig, systemClock, systemStopwatch, type Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import { openDatabase, type Database } from './db/database.ts';
 import { migrate } from './db/migrate.ts';
 import { intakeMessage, type IntakeDeps, type IntakeSettings } from './intake/intake.ts';
 import type { ProcessMessage } from './intake/types.ts';
+import { createAccessTokens, type AccessTokens } from './oauth2/access-tokens.ts';
+import { requestToken } from './oauth2/token-endpoint.ts';
+import type { OAuth2Settings } from './oauth2/tokens.ts';
 import { startBoss } from './jobs/boss.ts';
 import type { RunDueDeps } from './jobs/run-due.ts';
 import { createLogger, type Logger } from './log.ts';
+import { createPipelineMetrics, type PipelineMetrics } from './monitoring/metrics.ts';
 import { createOutbox, type OutboxDeps } from './outbound/outbox.ts';
 import { loadTemplates } from './outbound/render.ts';
 import { createSender, type Sender, type SmtpSettings } from './outbound/sender.ts';
@@ -25,6 +29,8 @@ export interface App {
   db: Database;
   boss: PgBoss;
   sender: Sender;
+  /** OAuth2 tokens for the IMAP sign-in (IMAP_AUTH=oauth2). */
+  imapTokens?: AccessTokens;
   calendar: BusinessCalendar;
   outbox: OutboxDeps;
   lifecycle: LifecycleDeps;
@@ -33,6 +39,8 @@ export interface App {
   digest: DigestDeps;
   runDue: RunDueDeps;
   process: ProcessMessage;
+  /** Intake-lag and send-latency histograms, served by the worker's /metrics. */
+  metrics: PipelineMetrics;
   close(): Promise<void>;
 }
 
@@ -63,6 +71,26 @@ export function smtpSettings(config: Config): SmtpSettings {
   };
 }
 
+export function oauth2Settings(config: Config): OAuth2Settings | undefined {
+  if (config.IMAP_AUTH !== 'oauth2' && config.SMTP_AUTH !== 'oauth2') return undefined;
+  if (!config.OAUTH2_TOKEN_URL || !config.OAUTH2_CLIENT_ID) return undefined; // the schema refuses this already
+  return {
+    tokenUrl: config.OAUTH2_TOKEN_URL,
+    clientId: config.OAUTH2_CLIENT_ID,
+    clientSecret: config.OAUTH2_CLIENT_SECRET,
+    refreshToken: config.OAUTH2_REFRESH_TOKEN,
+    scope: config.OAUTH2_SCOPE,
+  };
+}
+
+/** One token source for IMAP and SMTP: the same app signs in to both. Wall-clock time, whatever REDRESS_NOW says. */
+export function mailboxTokens(config: Config, log: Logger): { imap?: AccessTokens; smtp?: AccessTokens } {
+  const settings = oauth2Settings(config);
+  if (!settings) return {};
+  const tokens = createAccessTokens(settings, { clock: systemClock, log, requestToken });
+  return { imap: config.IMAP_AUTH === 'oauth2' ? tokens : undefined, smtp: config.SMTP_AUTH === 'oauth2' ? tokens : undefined };
+}
+
 export function mailDomain(config: Config): string {
   return config.MAIL_DOMAIN ?? config.COMPLAINTS_ADDRESS.split('@')[1]!;
 }
@@ -76,6 +104,9 @@ export async function openApp(config: Config, overrides: { log?: Logger; clock?:
   const clock = overrides.clock ?? clockFromConfig(config.REDRESS_NOW);
   // A missing or broken template fails here, at start-up, not at the first send.
   loadTemplates();
+  if (!config.STAFF_REQUIRE_AUTH) {
+    log.warn('STAFF_REQUIRE_AUTH=false: anyone who forges a staff From address can act on cases by email; set it to true (README, "Sender authentication")');
+  }
   const calendar = createBusinessCalendar({ timeZone: config.BUSINESS_TIMEZONE, holidayRegion: config.HOLIDAY_REGION, opens: config.BUSINESS_OPENS, closes: config.BUSINESS_CLOSES });
   const db = await openDatabase(config, log);
   let boss: PgBoss;
@@ -91,7 +122,8 @@ export async function openApp(config: Config, overrides: { log?: Logger; clock?:
     await db.close();
     throw err;
   }
-  const sender = createSender({ smtpUrl: config.SMTP_URL, outboxDir: path.join(config.REDRESS_DATA_DIR, 'outbox'), log, smtp: smtpSettings(config) });
+  const tokens = mailboxTokens(config, log);
+  const sender = createSender({ smtpUrl: config.SMTP_URL, outboxDir: path.join(config.REDRESS_DATA_DIR, 'outbox'), log, smtp: smtpSettings(config), oauth2: tokens.smtp });
   const policy = policySettings(config);
   const outbox: OutboxDeps = {
     boss,
@@ -103,12 +135,15 @@ export async function openApp(config: Config, overrides: { log?: Logger; clock?:
       complaintsAddress: config.COMPLAINTS_ADDRESS.toLowerCase(),
       mailDomain: mailDomain(config),
       autoReplyDailyCap: config.AUTO_REPLY_DAILY_CAP,
+      staffAlertsPerSenderDailyCap: config.STAFF_ALERTS_PER_SENDER_DAILY_CAP,
       staffRecipients: config.DIGEST_RECIPIENTS,
     },
   };
   const lifecycle: LifecycleDeps = { clock, log, calendar, policy, outbox: createOutbox(outbox) };
-  const intake: IntakeDeps = { ...lifecycle, sql: db.sql, settings: intakeSettings(config) };
-  const send: SendDeps = { sql: db.sql, log, clock, sender, lifecycle, outage: { stopwatch: systemStopwatch, maxMs: config.DB_OUTAGE_MAX_SECONDS * 1000 } };
+  const metrics = createPipelineMetrics();
+  const intake: IntakeDeps = { ...lifecycle, sql: db.sql, settings: intakeSettings(config), observe: metrics };
+  const outage = { stopwatch: systemStopwatch, maxMs: config.DB_OUTAGE_MAX_SECONDS * 1000 };
+  const send: SendDeps = { sql: db.sql, log, clock, sender, lifecycle, outage, observe: metrics };
   const digest: DigestDeps = { sql: db.sql, log, outbox, digestTime: config.DIGEST_TIME, maxItems: config.DIGEST_MAX_ITEMS };
   return {
     config,
@@ -117,6 +152,7 @@ export async function openApp(config: Config, overrides: { log?: Logger; clock?:
     db,
     boss,
     sender,
+    imapTokens: tokens.imap,
     calendar,
     outbox,
     lifecycle,
@@ -125,6 +161,7 @@ export async function openApp(config: Config, overrides: { log?: Logger; clock?:
     digest,
     runDue: { sql: db.sql, log, boss, lifecycle, send, digest },
     process: (input, afterStore) => intakeMessage(intake, input, afterStore),
+    metrics,
     close: async () => {
       await boss.stop({ graceful: true, wait: true, close: false });
       await sender.close();

@@ -31,7 +31,21 @@ const smtpUrl = z
   .url()
   .refine((u) => /^smtps?:\/\//.test(u), 'must be smtp://user:pass@host:port or smtps://...');
 
+const signIn = z.enum(['password', 'oauth2']);
+
+/** The client secret goes to this URL: TLS, except on this machine (a local test or proxy). */
+const tokenUrl = z
+  .url()
+  .refine((u) => /^https:\/\//.test(u) || /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?\//.test(u), 'must be https:// (http:// only to 127.0.0.1 or localhost)');
+
 const isoInstant = z.iso.datetime({ offset: true });
+
+/** `user:password,user2:password2`: the servers allowed to submit to the SMTP listener. */
+const listenUsers = z
+  .string()
+  .transform((s) => s.split(',').map((pair) => pair.trim()).filter(Boolean))
+  .pipe(z.array(z.string().regex(/^[^:\s]+:\S+$/, 'each entry must be user:password')).min(1))
+  .transform((pairs) => new Map(pairs.map((p) => [p.slice(0, p.indexOf(':')), p.slice(p.indexOf(':') + 1)])));
 
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24-hour)');
 
@@ -48,18 +62,32 @@ export const configSchema = z.object({
   IMAP_BATCH_SIZE: withDefault(positiveInt, 200),
   IMAP_CONCURRENCY: withDefault(positiveInt, 1),
   IMAP_TLS_VERIFY: withDefault(bool, 'true'),
+  IMAP_AUTH: withDefault(signIn, 'password'),
 
   SMTP_LISTEN: withDefault(hostPort, '127.0.0.1:2525'),
   SMTP_PROTOCOL: withDefault(z.enum(['smtp', 'lmtp']), 'smtp'),
   SMTP_ENABLED: opt(bool),
+  SMTP_LISTEN_MAX_CLIENTS: withDefault(positiveInt, 20),
+  SMTP_LISTEN_CONNECTIONS_PER_MINUTE: withDefault(positiveInt, 60),
+  SMTP_LISTEN_USERS: opt(listenUsers),
+  SMTP_LISTEN_TLS_CERT: opt(z.string()),
+  SMTP_LISTEN_TLS_KEY: opt(z.string()),
+  SMTP_SPOOL_THRESHOLD_BYTES: withDefault(positiveInt, 1024 * 1024),
+  SENDER_AUTH_TIMEOUT_SECONDS: withDefault(positiveInt, 15),
   SMTP_URL: opt(smtpUrl),
+  SMTP_AUTH: withDefault(signIn, 'password'),
+  OAUTH2_TOKEN_URL: opt(tokenUrl),
+  OAUTH2_CLIENT_ID: opt(z.string()),
+  OAUTH2_CLIENT_SECRET: opt(z.string()),
+  OAUTH2_REFRESH_TOKEN: opt(z.string()),
+  OAUTH2_SCOPE: opt(z.string()),
   METRICS_LISTEN: opt(hostPort),
 
   COMPLAINTS_ADDRESS: withDefault(z.email(), 'complaints@redress.localhost'),
   OWN_ADDRESSES: withDefault(emailList, ''),
   MAIL_DOMAIN: opt(z.string().regex(/^[a-z0-9.-]+$/i, 'must be a domain name')),
   ORGANISATION_NAME: withDefault(z.string(), 'Redress Telecom'),
-  STAFF_REQUIRE_AUTH: withDefault(bool, 'false'),
+  STAFF_REQUIRE_AUTH: withDefault(bool, 'true'),
   AUTHSERV_ID: opt(z.string()),
 
   MAX_MESSAGE_BYTES: withDefault(positiveInt, 25 * 1024 * 1024),
@@ -87,6 +115,7 @@ export const configSchema = z.object({
   ADR_WARNING_DAYS: withDefault(positiveInt, 14),
   DEADLINE_GRACE_SECONDS: withDefault(z.coerce.number().int().min(0), 300),
   AUTO_REPLY_DAILY_CAP: withDefault(positiveInt, 10),
+  STAFF_ALERTS_PER_SENDER_DAILY_CAP: withDefault(positiveInt, 5),
   DIGEST_TIME: withDefault(hhmm, '08:30'),
   DIGEST_RECIPIENTS: withDefault(emailList, ''),
   DIGEST_MAX_ITEMS: withDefault(positiveInt, 50),
@@ -102,7 +131,20 @@ export const configSchema = z.object({
   SMTP_GREETING_TIMEOUT_SECONDS: withDefault(positiveInt, 10),
   SMTP_SOCKET_TIMEOUT_SECONDS: withDefault(positiveInt, 30),
   DB_OUTAGE_MAX_SECONDS: withDefault(positiveInt, 60),
+  // Three years after closure, the raw mail and personal data of a case go (`redress purge`).
+  RETENTION_DAYS_AFTER_CLOSE: withDefault(positiveInt, 1095),
 }).superRefine((c, ctx) => {
+  // IMAP mail always came through an MTA: only its Authentication-Results can vouch for a sender.
+  if (c.IMAP_URL && c.STAFF_REQUIRE_AUTH && !c.AUTHSERV_ID) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['AUTHSERV_ID'],
+      message: 'STAFF_REQUIRE_AUTH=true with IMAP_URL needs AUTHSERV_ID: the authserv-id your MTA writes in Authentication-Results (see README, "Sender authentication"), or set STAFF_REQUIRE_AUTH=false to let staff act by email unauthenticated',
+    });
+  }
+  if (Boolean(c.SMTP_LISTEN_TLS_CERT) !== Boolean(c.SMTP_LISTEN_TLS_KEY)) {
+    ctx.addIssue({ code: 'custom', path: [c.SMTP_LISTEN_TLS_CERT ? 'SMTP_LISTEN_TLS_KEY' : 'SMTP_LISTEN_TLS_CERT'], message: 'SMTP_LISTEN_TLS_CERT and SMTP_LISTEN_TLS_KEY go together: set both files or neither' });
+  }
   // The calendar checks what a schema cannot: the holiday region exists, opening precedes closing.
   try {
     validateSettings({ timeZone: c.BUSINESS_TIMEZONE, holidayRegion: c.HOLIDAY_REGION, opens: c.BUSINESS_OPENS, closes: c.BUSINESS_CLOSES });
@@ -110,7 +152,38 @@ export const configSchema = z.object({
     const field = err instanceof RedressError ? String(err.context.field ?? '') : '';
     ctx.addIssue({ code: 'custom', path: [CALENDAR_FIELDS[field] ?? 'HOLIDAY_REGION'], message: err instanceof Error ? err.message : String(err) });
   }
+  for (const [path, message] of oauth2Problems(c)) ctx.addIssue({ code: 'custom', path: [path], message });
 });
+
+type OAuth2Fields = Pick<
+  z.output<typeof configSchema>,
+  'IMAP_AUTH' | 'IMAP_URL' | 'SMTP_AUTH' | 'SMTP_URL' | 'OAUTH2_TOKEN_URL' | 'OAUTH2_CLIENT_ID' | 'OAUTH2_CLIENT_SECRET' | 'OAUTH2_REFRESH_TOKEN'
+>;
+
+/** OAuth2 sign-in needs the token endpoint and client, a mailbox user in the URL and no password there. */
+function oauth2Problems(c: OAuth2Fields): [string, string][] {
+  const problems: [string, string][] = [];
+  const signIns = [
+    ['IMAP', c.IMAP_AUTH, c.IMAP_URL, 'imaps://complaints%40example.com@outlook.office365.com/INBOX'],
+    ['SMTP', c.SMTP_AUTH, c.SMTP_URL, 'smtp://complaints%40example.com@smtp.office365.com:587'],
+  ] as const;
+  for (const [proto, auth, url, example] of signIns) {
+    if (auth !== 'oauth2') continue;
+    const parsed = url ? URL.parse(url) : null;
+    if (!url) problems.push([`${proto}_URL`, `${proto}_AUTH=oauth2 signs in to ${proto}_URL, which is not set`]);
+    else if (!parsed?.username || parsed.password) problems.push([`${proto}_URL`, `with ${proto}_AUTH=oauth2 it names the mailbox user and no password, for example ${example}`]);
+  }
+  const used = c.IMAP_AUTH === 'oauth2' || c.SMTP_AUTH === 'oauth2';
+  if (used && !c.OAUTH2_TOKEN_URL) problems.push(['OAUTH2_TOKEN_URL', 'required when IMAP_AUTH or SMTP_AUTH is oauth2']);
+  if (used && !c.OAUTH2_CLIENT_ID) problems.push(['OAUTH2_CLIENT_ID', 'required when IMAP_AUTH or SMTP_AUTH is oauth2']);
+  if (used && !c.OAUTH2_REFRESH_TOKEN && !c.OAUTH2_CLIENT_SECRET) {
+    problems.push(['OAUTH2_CLIENT_SECRET', 'required for the client-credentials grant (or set OAUTH2_REFRESH_TOKEN for the refresh-token grant)']);
+  }
+  if (!used && (c.OAUTH2_TOKEN_URL || c.OAUTH2_REFRESH_TOKEN)) {
+    problems.push(['IMAP_AUTH', 'OAUTH2_* is set but neither IMAP_AUTH nor SMTP_AUTH is oauth2: set IMAP_AUTH=oauth2 and/or SMTP_AUTH=oauth2, or unset OAUTH2_*']);
+  }
+  return problems;
+}
 
 const CALENDAR_FIELDS: Record<string, string> = {
   timeZone: 'BUSINESS_TIMEZONE',
@@ -151,6 +224,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
 function describeValue(env: Record<string, string | undefined>, path: PropertyKey[]): string {
   const key = String(path[0] ?? '');
   const value = env[key];
-  if (value === undefined || /URL|PASS|SECRET/.test(key)) return '';
+  // blank counts as unset, so "(got \"\")" would only confuse
+  if (value === undefined || value.trim() === '' || /URL|PASS|SECRET|USERS|TOKEN/.test(key)) return '';
   return ` (got ${JSON.stringify(value)})`;
 }

@@ -8,12 +8,14 @@ export type ErrorCode =
   | 'migration'
   | 'imap'
   | 'smtp'
+  | 'oauth2'
   | 'parse'
   | 'limit'
   | 'not_found'
   | 'invalid_input'
   | 'forbidden'
   | 'conflict'
+  | 'refused'
   | 'send_failed';
 
 export class RedressError extends Error {

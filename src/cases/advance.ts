@@ -13,8 +13,20 @@ import { decide, type CaseFacts, type Decision, type LifecycleEvent, type SendIn
 /** Where a decision's messages go: rendered, stored and enqueued in the caller's transaction. */
 export interface Outbox {
   queue(tx: Db, req: OutboxRequest): Promise<bigint | undefined>;
-  /** A note to one staff member about no case, e.g. a command that names none. */
-  noticeToStaff(tx: Db, n: { to: string; title: string; details: string[]; nextSteps: string; eventKey: string; inReplyTo?: string; now: Date }): Promise<void>;
+  /** A note about no case, to one staff member (a command that names none) or to all staff. */
+  noticeToStaff(tx: Db, n: StaffNotice): Promise<void>;
+}
+
+export interface StaffNotice {
+  to: string | 'staff';
+  title: string;
+  details: string[];
+  nextSteps: string;
+  eventKey: string;
+  inReplyTo?: string;
+  now: Date;
+  /** The sender whose mail caused it: alerts about one sender are capped per day. */
+  aboutSender?: string;
 }
 
 export interface OutboxRequest {
@@ -24,6 +36,10 @@ export interface OutboxRequest {
   eventKey: string;
   /** The envelope sender of the message being answered (RFC 3834), for audience 'sender'. */
   senderAddress?: string;
+  /** The From address of the message being answered: an automatic answer quotes it only to this address. */
+  fromAddress?: string;
+  /** The sender whose mail caused this message: staff alerts about one sender are capped per day. */
+  aboutSender?: string;
   /** For errors answered to one staff member only. */
   staffAddress?: string;
   /** Message-ID of the staff member's message an answer to them threads to. */
@@ -45,6 +61,8 @@ export interface EventContext {
   actor: string;
   inboundMessageId?: bigint;
   senderAddress?: string;
+  fromAddress?: string;
+  aboutSender?: string;
   staffAddress?: string;
   answering?: string;
 }
@@ -67,7 +85,7 @@ export async function advanceCase(tx: Db, deps: LifecycleDeps, caseId: bigint, e
   await saveFacts(tx, caseId, d.patch);
   const history = d.history.map((h) => ({ caseId, at: now, actor: ctx.actor, event: h.event, data: h.data, inboundMessageId: ctx.inboundMessageId }));
   for (const intent of d.sends) {
-    await deps.outbox.queue(tx, { caseId, intent, eventKey: ctx.eventKey, senderAddress: ctx.senderAddress, staffAddress: ctx.staffAddress, facts: next, now });
+    await deps.outbox.queue(tx, { caseId, intent, eventKey: ctx.eventKey, senderAddress: ctx.senderAddress, fromAddress: ctx.fromAddress, aboutSender: ctx.aboutSender, staffAddress: ctx.staffAddress, answering: ctx.answering, facts: next, now });
   }
   await appendHistoryMany(tx, [...history, ...(await replan(tx, deps, caseId, next, d.kept, now))]);
   deps.log.debug({ caseId, event: event.type, sends: d.sends.map((s) => s.kind) }, 'case advanced');

@@ -6,6 +6,8 @@ import { runStaffCommand } from '../staff/staff-actions.ts';
 import { findStaffByEmail } from '../staff/staff-repo.ts';
 import { advanceCase, type LifecycleDeps } from './advance.ts';
 import { openCase, recordOnCase, type Arrival, type CaseIntakeSettings } from './case-intake.ts';
+
+export type { Collision } from './case-intake.ts';
 import type { CustomerMessageKind } from './lifecycle.ts';
 
 export interface ArrivalDeps extends LifecycleDeps {
@@ -26,7 +28,13 @@ const CUSTOMER_KINDS = new Set<string>(['reply', 'confirmation', 'not_resolved',
  * and a message naming a case it may not act on is put on that case for staff to see.
  */
 export async function routeArrival(tx: Db, deps: ArrivalDeps, a: Arrival, mentioned: bigint | undefined): Promise<ArrivalEffect> {
-  const ctx = { eventKey: `in:${a.inboundId}`, actor: `customer:${a.msg.from?.address ?? 'unknown'}`, inboundMessageId: a.inboundId, senderAddress: envelopeSender(a) };
+  const effect = await route(tx, deps, a, mentioned);
+  if (a.collision) await flagCollision(tx, deps, effect.caseId, a);
+  return effect;
+}
+
+async function route(tx: Db, deps: ArrivalDeps, a: Arrival, mentioned: bigint | undefined): Promise<ArrivalEffect> {
+  const ctx = eventContext(a);
   const { kind } = a.cls;
   if (kind === 'complaint') {
     const kase = await openCase(tx, deps.settings, a);
@@ -38,11 +46,16 @@ export async function routeArrival(tx: Db, deps: ArrivalDeps, a: Arrival, mentio
   const target = a.cls.caseId ?? (kind === 'bounce' ? (await caseForBounce(tx, a.msg.deliveryReport))?.id : kind === 'other' ? mentioned : undefined);
   if (target === undefined) {
     if (kind === 'staff') await commandWithoutCase(tx, deps, a);
+    else await refuseUnauthenticatedStaffMail(tx, deps, a);
     return { opened: false };
   }
   await setInboundCase(tx, a.inboundId, target);
   await recordOnCase(tx, target, a);
-  if (CUSTOMER_KINDS.has(kind)) {
+  if (a.cls.refused) {
+    const { kind: wouldBe, reason } = a.cls.refused;
+    await advanceCase(tx, deps, target, { type: 'customer_action_refused', kind: wouldBe, from: a.msg.from?.address ?? 'unknown', reason }, ctx);
+    await refuseCommandFromCustomer(tx, deps, target, a);
+  } else if (CUSTOMER_KINDS.has(kind)) {
     await advanceCase(tx, deps, target, { type: 'customer_message', kind: kind as CustomerMessageKind }, ctx);
     await refuseCommandFromCustomer(tx, deps, target, a);
   } else if (kind === 'staff') {
@@ -57,11 +70,46 @@ export async function routeArrival(tx: Db, deps: ArrivalDeps, a: Arrival, mentio
   return { caseId: target, opened: false };
 }
 
+/**
+ * Who the message is from and where automatic answers go. RFC 3834: to the envelope
+ * sender, which is the session's MAIL FROM on SMTP/LMTP and the topmost Return-Path (the
+ * delivering MTA's) on IMAP; never a Return-Path the sender wrote lower down.
+ */
+function eventContext(a: Arrival) {
+  const from = a.msg.from?.address;
+  const returnPath = a.msg.headers['return-path']?.[0]?.replace(/[<>\s]/g, '').toLowerCase();
+  const envelope = a.envelopeFrom !== undefined ? a.envelopeFrom : returnPath;
+  return {
+    eventKey: `in:${a.inboundId}`,
+    actor: `customer:${from ?? 'unknown'}`,
+    inboundMessageId: a.inboundId,
+    senderAddress: envelope || from,
+    fromAddress: from,
+    // Staff alerts this mail causes count against its sender's daily cap.
+    aboutSender: a.cls.kind === 'staff' ? undefined : from,
+  };
+}
+
 async function staffMail(tx: Db, deps: ArrivalDeps, caseId: bigint, a: Arrival): Promise<void> {
   const address = a.msg.from!.address;
   const staff = await findStaffByEmail(tx, address);
   if (!staff || !looksLikeCommand(a.msg.newText)) return;
   await runStaffCommand(tx, deps, { caseId, parsed: parseCommand(a.msg.newText), staff, eventKey: `in:${a.inboundId}`, inboundMessageId: a.inboundId, messageId: a.msg.messageId, answerByEmail: true });
+}
+
+/** A second, different message under a Message-ID already seen: stored as its own message, and staff are told. */
+async function flagCollision(tx: Db, deps: ArrivalDeps, caseId: bigint | undefined, a: Arrival): Promise<void> {
+  const c = a.collision!;
+  const details = [
+    `Message-ID <${a.msg.messageId ?? ''}> from ${a.msg.from?.address ?? 'unknown'} was first used by ${c.firstFrom ?? 'an unparsed message'} (inbound ${c.firstInboundId}).`,
+    'Both are kept; the later one was treated as new, not as a duplicate.',
+  ];
+  const nextSteps = 'Check whether someone reused the Message-ID to suppress this mail.';
+  if (caseId !== undefined) {
+    await advanceCase(tx, deps, caseId, { type: 'identity_collision', details, nextSteps }, { ...eventContext(a), eventKey: `in:${a.inboundId}:collision` });
+    return;
+  }
+  await deps.outbox.noticeToStaff(tx, { to: 'staff', title: 'Two different messages with one Message-ID', details, nextSteps, eventKey: `in:${a.inboundId}:collision`, now: deps.clock.now(), aboutSender: a.msg.from?.address });
 }
 
 /** A staff command that names no case cannot act; the staff member is told how to name one. */
@@ -89,12 +137,21 @@ async function refuseCommandFromCustomer(tx: Db, deps: ArrivalDeps, caseId: bigi
     deps,
     caseId,
     { type: 'command_refused', verb: parsed.command.verb, from, reason },
-    { eventKey: `in:${a.inboundId}:command`, actor: `customer:${from}`, inboundMessageId: a.inboundId },
+    { eventKey: `in:${a.inboundId}:command`, actor: `customer:${from}`, inboundMessageId: a.inboundId, aboutSender: from },
   );
 }
 
-/** RFC 3834: automatic replies go to the envelope sender (Return-Path), else the From address. */
-function envelopeSender(a: Arrival): string | undefined {
-  const returnPath = a.msg.headers['return-path']?.[0]?.replace(/[<>\s]/g, '').toLowerCase();
-  return returnPath || a.msg.from?.address;
+/** Mail from a staff address that failed sender authentication and names no case: staff still hear of it. */
+async function refuseUnauthenticatedStaffMail(tx: Db, deps: ArrivalDeps, a: Arrival): Promise<void> {
+  if (!a.cls.reasons.includes('staff-auth-failed') || !looksLikeCommand(a.msg.newText)) return;
+  const from = a.msg.from?.address ?? 'unknown';
+  await deps.outbox.noticeToStaff(tx, {
+    to: 'staff',
+    title: 'Command refused: sender authentication failed',
+    details: [`"${a.msg.newText.split(/\r?\n/)[0]!.slice(0, 80)}" from ${from} names no case and did not pass sender authentication.`, ...a.cls.reasons.filter((r) => r.startsWith('sender-auth'))],
+    nextSteps: `Nothing was done. If ${from} did not send it, someone is using that address.`,
+    eventKey: `in:${a.inboundId}:unauthenticated`,
+    now: deps.clock.now(),
+    aboutSender: from,
+  });
 }

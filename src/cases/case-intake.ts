@@ -17,6 +17,15 @@ export interface Arrival {
   cls: Classification;
   inboundId: bigint;
   receivedAt: Date;
+  /** MAIL FROM as the SMTP/LMTP session gave it; absent for IMAP and files. */
+  envelopeFrom?: string;
+  /** Set when an earlier, different message already carried this Message-ID. */
+  collision?: Collision;
+}
+
+export interface Collision {
+  firstInboundId: bigint;
+  firstFrom: string | null;
 }
 
 const DAY_MS = 86_400_000;

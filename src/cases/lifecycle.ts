@@ -11,12 +11,14 @@ export type CustomerMessageKind = 'reply' | 'confirmation' | 'not_resolved' | 'd
 export type LifecycleEvent =
   | { type: 'opened' }
   | { type: 'customer_message'; kind: CustomerMessageKind }
-  | { type: 'staff_command'; command: StaffCommand; staff: { email: string; role: StaffRole; id: bigint } }
+  | { type: 'staff_command'; command: StaffCommand; staff: { email: string; role: StaffRole; id: bigint }; channel: 'email' | 'cli' }
   | { type: 'deadline_due'; kind: DeadlineKind }
   | { type: 'message_sent'; kind: string }
   | { type: 'bounced'; outboundKind: string; recipient: string; diagnostic: string }
   | { type: 'send_failed'; outboundKind: string; error: string }
   | { type: 'command_refused'; verb: string; from: string; reason: string }
+  | { type: 'customer_action_refused'; kind: CustomerMessageKind; from: string; reason: string }
+  | { type: 'identity_collision'; details: string[]; nextSteps: string }
   | { type: 'invalid_command'; error: string };
 
 /** The lifecycle of POLICY.md as one pure function: facts + event + now -> decision. */
@@ -27,7 +29,7 @@ export function decide(f: CaseFacts, e: LifecycleEvent, now: Date): Decision {
     case 'customer_message':
       return customerMessage(f, e.kind, now);
     case 'staff_command':
-      return staffCommand(f, e.command, e.staff, now);
+      return staffCommand(f, e.command, e.staff, now, e.channel);
     case 'deadline_due':
       return deadlineDue(f, e.kind, now);
     case 'message_sent':
@@ -44,6 +46,23 @@ export function decide(f: CaseFacts, e: LifecycleEvent, now: Date): Decision {
       });
     case 'invalid_command':
       return decision({ error: e.error });
+    case 'customer_action_refused':
+      return decision({
+        sends: [
+          alert(
+            'staff',
+            'Customer message not acted on: sender not verified',
+            [`From ${e.from}, read as "${e.kind.replaceAll('_', ' ')}": ${e.reason}.`],
+            'The case did not change. Check with the customer through a channel you trust before acting on it.',
+          ),
+        ],
+        history: [{ event: 'customer_action.refused', data: { kind: e.kind, from: e.from, reason: e.reason } }],
+      });
+    case 'identity_collision':
+      return decision({
+        sends: [alert('staff', 'Two different messages with one Message-ID', e.details, e.nextSteps)],
+        history: [{ event: 'message.identity_collision', data: { details: e.details } }],
+      });
     case 'command_refused':
       return decision({
         sends: [alert('staff', `Command #${e.verb} refused`, [`From ${e.from}: ${e.reason}.`], 'Nothing was done. If this person should act by email, add them with `redress staff add`.')],

@@ -2,15 +2,21 @@ import type { StaffCommand } from '../staff/commands.ts';
 import type { StaffRole } from '../staff/staff-repo.ts';
 import type { DeadlineKind } from '../policy/deadlines.ts';
 import { alert, decision, directorPending, OPEN_STATUSES, withFlag, type CaseFacts, type Decision } from './decision.ts';
+import { commandReceipt } from '../staff/receipts.ts';
 import { isPriority } from './flags.ts';
 
-/** What staff commands do (R4-R7, R10, R14-R17): pure, like the rest of the lifecycle. */
-export function staffCommand(f: CaseFacts, c: StaffCommand, staff: { email: string; role: StaffRole; id: bigint }, now: Date): Decision {
-  const closedOk = c.verb === 'note' || c.verb === 'reply';
+/**
+ * What staff commands do (R4-R7, R10, R14-R17): pure, like the rest of the lifecycle. A
+ * command that arrived by email also earns its sender a receipt.
+ */
+export function staffCommand(f: CaseFacts, c: StaffCommand, staff: { email: string; role: StaffRole; id: bigint }, now: Date, channel: 'email' | 'cli'): Decision {
+  const closedOk = c.verb === 'note' || c.verb === 'reply' || c.verb === 'reopen';
   if (!OPEN_STATUSES.has(f.status) && !closedOk) return decision({ error: `the case is ${f.status}; #${c.verb} applies only to open cases` });
   const d = commandEffect(f, c, staff, now);
   if (d.error) return d;
-  return actedBy(f, d, staff, now);
+  const acted = actedBy(f, d, staff, now);
+  if (channel === 'email') acted.sends.push(commandReceipt(c));
+  return acted;
 }
 
 /** Any staff action is the review of R4; an engineer's or the Director's action meets theirs (R6, R7). */
@@ -66,7 +72,27 @@ function commandEffect(f: CaseFacts, c: StaffCommand, staff: { id: bigint }, now
       return decision({ patch: { status: 'withdrawn', closedAt: now, closureReason: 'withdrawn' }, history: [{ event: 'case.withdrawn', data: { rule: 'R17' } }] });
     case 'assign':
       return decision({ patch: { ownerStaffId: staff.id }, history: [{ event: 'case.assigned', data: { rule: 'R4', staffId: staff.id.toString() } }] });
+    case 'reopen':
+      return reopen(f);
+    case 'unflag':
+      return unflag(f, c.flag);
   }
+}
+
+/** Undoes a closure made in error: the case is open again and its deadlines are planned afresh. */
+function reopen(f: CaseFacts): Decision {
+  if (OPEN_STATUSES.has(f.status)) return decision({ error: `the case is ${f.status}, not closed; nothing to reopen` });
+  return decision({
+    patch: { status: 'open', closedAt: null, closureReason: null, reopenedCount: f.reopenedCount + 1 },
+    history: [{ event: 'case.reopened', data: { reason: 'staff reopened it', was: f.closureReason ?? f.status } }],
+  });
+}
+
+function unflag(f: CaseFacts, name: string): Decision {
+  const stored = name.replaceAll('-', '_');
+  if (!f.flags.includes(stored)) return decision({ error: `the case is not flagged ${name}` });
+  const flags = f.flags.filter((x) => x !== stored);
+  return decision({ patch: { flags, priority: isPriority(flags) }, history: [{ event: 'flag.removed', data: { flag: stored, rule: flagRule(stored) } }] });
 }
 
 /** R10: the outcome goes out in the customer's format and asks them to confirm closure. */

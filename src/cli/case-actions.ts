@@ -7,7 +7,7 @@ import { buildCommand } from '../staff/commands.ts';
 import { runStaffCommand } from '../staff/staff-actions.ts';
 import { findStaffByEmail, type StaffRow } from '../staff/staff-repo.ts';
 
-export const CASE_ACTIONS = ['resolve', 'note', 'reply', 'escalate', 'flag', 'deadlock', 'refuse-deadlock', 'withdrawn', 'assign'] as const;
+export const CASE_ACTIONS = ['resolve', 'note', 'reply', 'escalate', 'flag', 'unflag', 'deadlock', 'refuse-deadlock', 'withdrawn', 'reopen', 'assign'] as const;
 
 export interface CaseActionOptions {
   outcomeFile?: string;

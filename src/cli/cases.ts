@@ -29,7 +29,7 @@ export function caseCommands(program: Command, config: () => Config): void {
     .description(`show one case (with --json: its customer, flags, messages and history), or act on it: ${CASE_ACTIONS.join(', ')}`)
     .argument('<reference>', 'case reference, e.g. CMP-2026-000042')
     .argument('[action]', `one of ${CASE_ACTIONS.join(', ')}`)
-    .argument('[args...]', 'escalate supervisor|engineering|director; flag NAME; refuse-deadlock timely|vexatious|jurisdiction; or the text')
+    .argument('[args...]', 'escalate supervisor|engineering|director; flag NAME; unflag NAME; refuse-deadlock timely|vexatious|jurisdiction; or the text')
     .option('--json', 'print JSON')
     .option('--outcome-file <file>', 'resolve: the outcome text (R10)')
     .option('--text <text>', 'note/reply/resolve: the text')

@@ -2,6 +2,8 @@ import { Command, CommanderError, Option } from 'commander';
 import { ConfigError, loadConfig } from '../config.ts';
 import { RedressError } from '../errors.ts';
 import { caseCommands } from './cases.ts';
+import { doctorCommand } from './doctor.ts';
+import { retentionCommands } from './retention.ts';
 import { ingestCommand } from './ingest.ts';
 import { digestCommand, migrateCommand, runDueCommand, startCommand, statsCommand } from './run.ts';
 import { staffCommands } from './staff.ts';
@@ -24,6 +26,8 @@ export async function runCli(argv: string[], env: Env): Promise<number> {
   ingestCommand(program, config);
   caseCommands(program, config);
   staffCommands(program, config);
+  doctorCommand(program, config);
+  retentionCommands(program, config);
   program.addOption(new Option('--version').hideHelp()).on('option:version', () => process.stdout.write('redress 0.1.0\n'));
 
   try {
@@ -34,6 +38,9 @@ export async function runCli(argv: string[], env: Env): Promise<number> {
   }
 }
 
+/** Exit codes besides 0 (ok) and 1 (error): public, like the verbs. */
+const EXIT_CODES: Partial<Record<RedressError['code'], number>> = { not_found: 3, refused: 4 };
+
 function reportError(err: unknown): number {
   if (err instanceof CommanderError) return err.exitCode;
   if (err instanceof ConfigError) {
@@ -42,7 +49,7 @@ function reportError(err: unknown): number {
   }
   if (err instanceof RedressError) {
     process.stderr.write(`redress: ${err.message}${err.cause instanceof Error ? ` (${err.cause.message})` : ''}\n`);
-    return err.code === 'not_found' ? 3 : 1;
+    return EXIT_CODES[err.code] ?? 1;
   }
   process.stderr.write(`redress: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   return 1;

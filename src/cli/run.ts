@@ -9,7 +9,8 @@ import { errorMessage, isRetryable, RedressError } from '../errors.ts';
 import { runDue } from '../jobs/run-due.ts';
 import { renderMessage } from '../outbound/render.ts';
 import { buildDigest } from '../staff/digest-job.ts';
-import { collectMetrics, renderPrometheus } from '../metrics.ts';
+import { collectCounts } from '../monitoring/counts.ts';
+import { createDatabaseGauges } from '../monitoring/metrics.ts';
 import { toJson } from './output.ts';
 import { withApp } from './with-app.ts';
 
@@ -115,10 +116,15 @@ export function digestCommand(program: Command, config: () => Config): void {
 export function statsCommand(program: Command, config: () => Config): void {
   program
     .command('stats')
-    .description('counts for monitoring: messages by kind, cases by status, sends, overdue deadlines, dead letters')
+    .description('counts for monitoring: messages by kind, cases by status, sends, overdue deadlines, dead letters (and, as text, the send queue)')
     .option('--json', 'print JSON (default: Prometheus text)')
     .action(async (opts: { json?: boolean }) => {
-      const metrics = await withApp(config, (app) => collectMetrics(app.db.sql, app.clock.now()));
-      process.stdout.write(opts.json ? `${toJson(metrics)}\n` : renderPrometheus(metrics));
+      const text = await withApp(config, async (app) => {
+        if (opts.json) return `${toJson(await collectCounts(app.db.sql, app.clock.now()))}\n`;
+        const gauges = createDatabaseGauges();
+        await gauges.refresh(app.db.sql, app.clock.now());
+        return gauges.registry.metrics();
+      });
+      process.stdout.write(text);
     });
 }

@@ -26,6 +26,13 @@ export async function listMigrations(dir = MIGRATIONS_DIR): Promise<Migration[]>
   return migrations;
 }
 
+/** Migrations not applied yet (every one on a fresh database). Reads only: for `redress doctor`. */
+export async function pendingMigrations(sql: Sql, dir = MIGRATIONS_DIR): Promise<Migration[]> {
+  const [table] = await sql<[{ present: boolean }?]>`select to_regclass('schema_migrations') is not null as present`;
+  const applied = table?.present ? new Set((await sql<{ version: number }[]>`select version from schema_migrations`).map((r) => r.version)) : new Set<number>();
+  return (await listMigrations(dir)).filter((m) => !applied.has(m.version));
+}
+
 /**
  * Forward-only. Each migration runs in its own transaction and records itself first, so
  * two migrators racing collide on the primary key and one fails cleanly.

@@ -116,50 +116,39 @@ function header(msg: ParsedMessage, name: string): string | undefined {
 // ---------------------------------------------------------------- people
 
 function humanMail(msg: ParsedMessage, ctx: ClassifyContext, sender: string): Classification {
-  if (ctx.staffAddresses.has(sender)) return staffMail(msg, ctx, sender);
+  if (ctx.staffAddresses.has(sender)) return staffMail(ctx);
   if (ctx.thread) {
     if (!ctx.thread.caseAddresses.some((a) => a.toLowerCase() === sender)) {
       return { kind: 'other', reasons: ['thread-sender-not-on-case'] };
     }
     const { kind, reason } = replyKind(msg.newText);
-    return { kind, reasons: [`thread: ${ctx.thread.via}`, reason], caseId: ctx.thread.caseId, signals: detectSignals(msg, ctx.missingFactsMinWords) };
+    const reasons = [`thread: ${ctx.thread.via}`, reason];
+    const refusal = customerActionRefusal(ctx);
+    if (refusal) {
+      // Recorded on the case and shown to staff; the case does not move (POLICY: who may do what by email).
+      return { kind: 'other', reasons: [...reasons, `refused: ${refusal}`], caseId: ctx.thread.caseId, refused: { kind, reason: refusal } };
+    }
+    return { kind, reasons, caseId: ctx.thread.caseId, signals: detectSignals(msg, ctx.missingFactsMinWords) };
   }
   if (ctx.namedReference) return { kind: 'other', reasons: ['names-reference-without-token'] };
   return { kind: 'complaint', reasons: ['new-complaint'], signals: detectSignals(msg, ctx.missingFactsMinWords) };
 }
 
-function staffMail(msg: ParsedMessage, ctx: ClassifyContext, sender: string): Classification {
-  if (ctx.staffAuthRequired && !senderAuthenticated(msg, sender, ctx.authservId)) {
-    return { kind: 'other', reasons: ['staff-auth-failed'] };
+/** A customer's message acts on its case only when its sender authentication did not fail and its thread is its own. */
+function customerActionRefusal(ctx: ClassifyContext): string | undefined {
+  if (ctx.senderAuth.verdict === 'fail') return `sender authentication failed (${ctx.senderAuth.detail.join('; ')})`;
+  return ctx.thread?.forged;
+}
+
+/** Staff act by email only from a staff address whose message passed sender authentication (when required). */
+function staffMail(ctx: ClassifyContext): Classification {
+  const auth = ctx.senderAuth;
+  if (ctx.staffAuthRequired && auth.verdict !== 'pass') {
+    return { kind: 'other', reasons: ['staff-auth-failed', `sender-auth: ${auth.verdict} (${auth.detail.join('; ')})`] };
   }
   const caseId = (ctx.thread ?? ctx.namedReference)?.caseId;
-  return { kind: 'staff', reasons: ctx.staffAuthRequired ? ['staff-address', 'staff-auth-passed'] : ['staff-address'], ...(caseId !== undefined ? { caseId } : {}) };
-}
-
-/**
- * dmarc=pass, or dkim=pass with a signing domain aligned to the From domain, in an
- * Authentication-Results header written by our own server (authservId) when one is configured.
- */
-export function senderAuthenticated(msg: ParsedMessage, sender: string, authservId?: string): boolean {
-  const domain = sender.split('@')[1] ?? '';
-  if (!domain) return false;
-  const results = (msg.headers['authentication-results'] ?? []).map((v) => v.replace(/\([^()]*\)/g, ' '));
-  const ours = results.filter((v) => !authservId || (v.split(';')[0] ?? '').trim().split(/\s/)[0]?.toLowerCase() === authservId.toLowerCase());
-  return ours.some((value) =>
-    value
-      .split(';')
-      .slice(1)
-      .some((resinfo) => resultPasses(resinfo, domain)),
-  );
-}
-
-function resultPasses(resinfo: string, domain: string): boolean {
-  const m = /^\s*(dmarc|dkim)\s*=\s*pass\b(.*)$/is.exec(resinfo);
-  if (!m) return false;
-  const props = Object.fromEntries([...(m[2] ?? '').matchAll(/header\.(from|d|i)\s*=\s*"?([^\s";]+)"?/gi)].map((p) => [(p[1] ?? '').toLowerCase(), (p[2] ?? '').toLowerCase()]));
-  const aligned = (d: string | undefined) => d !== undefined && (domain === d || domain.endsWith(`.${d}`) || d.endsWith(`.${domain}`));
-  if (m[1]?.toLowerCase() === 'dmarc') return props['from'] === undefined || aligned(props['from']);
-  return aligned(props['d']) || aligned(props['i']?.split('@')[1]);
+  const reasons = ctx.staffAuthRequired ? ['staff-address', 'staff-auth-passed'] : ['staff-address', 'staff-auth-not-required'];
+  return { kind: 'staff', reasons, ...(caseId !== undefined ? { caseId } : {}) };
 }
 
 // ---------------------------------------------------------------- customer replies

@@ -1,6 +1,7 @@
 import { ImapFlow, type Logger as ImapFlowLogger } from 'imapflow';
 import { RedressError, errorMessage } from '../errors.ts';
 import type { Logger } from '../log.ts';
+import type { AccessTokens } from '../oauth2/access-tokens.ts';
 
 /** One IMAP connection: URL parsing, connect and select, IDLE between drains, errors that say what to do. */
 
@@ -9,6 +10,7 @@ export interface MailboxAddress {
   host: string;
   port: number;
   user: string;
+  /** Empty with OAuth2 sign-in. */
   pass: string;
   mailbox: string;
   /** `user@host:port/MAILBOX`: the cursor row and the lock key. */
@@ -16,8 +18,11 @@ export interface MailboxAddress {
 }
 
 /** Parses IMAP_URL. Messages never repeat the URL, which carries the password. */
-export function parseImapUrl(raw: string): MailboxAddress {
-  const hint = 'IMAP_URL must look like imap://user:password@host:port/MAILBOX (or imaps:// for TLS)';
+export function parseImapUrl(raw: string, signIn: 'password' | 'oauth2' = 'password'): MailboxAddress {
+  const hint =
+    signIn === 'password'
+      ? 'IMAP_URL must look like imap://user:password@host:port/MAILBOX (or imaps:// for TLS)'
+      : 'with IMAP_AUTH=oauth2, IMAP_URL must look like imaps://user@host:port/MAILBOX (no password)';
   let url: URL;
   try {
     url = new URL(raw);
@@ -30,7 +35,8 @@ export function parseImapUrl(raw: string): MailboxAddress {
   const secure = url.protocol === 'imaps:';
   const user = decodeURIComponent(url.username);
   const pass = decodeURIComponent(url.password);
-  if (!user || !pass || !url.hostname) throw new RedressError('imap', `${hint}; the user, password or host is missing`);
+  if (!user || !url.hostname) throw new RedressError('imap', `${hint}; the user or host is missing`);
+  if (signIn === 'password' ? !pass : pass) throw new RedressError('imap', `${hint}; ${pass ? 'remove the password' : 'the password is missing'}`);
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
   const port = url.port ? Number(url.port) : secure ? 993 : 143;
   const mailbox = decodeURIComponent(url.pathname.replace(/^\//, '').split(';')[0] ?? '') || 'INBOX';
@@ -49,17 +55,39 @@ export interface Session {
 
 export interface SessionOptions {
   addr: MailboxAddress;
-  opts: { processedFolder: string; tlsVerify: boolean };
+  /** `oauth2`: sign in with its access tokens (XOAUTH2/OAUTHBEARER) instead of the password. */
+  opts: { processedFolder: string; tlsVerify: boolean; oauth2?: AccessTokens };
   log: Logger;
   imapflowLog: ImapFlowLogger;
 }
 
-export async function openSession({ addr, opts, log, imapflowLog }: SessionOptions): Promise<Session> {
+type SignIn = { user: string; pass: string } | { user: string; accessToken: string };
+
+/**
+ * Connects and selects the mailbox. With OAuth2 a refused token is renewed once and the
+ * sign-in tried again: the server may have revoked it, or our clock and its disagree.
+ */
+export async function openSession(options: SessionOptions): Promise<Session> {
+  const { addr, opts, log } = options;
+  const tokens = opts.oauth2;
+  if (!tokens) return connectSession(options, { user: addr.user, pass: addr.pass });
+  const token = await tokens.get();
+  try {
+    return await connectSession(options, { user: addr.user, accessToken: token });
+  } catch (err) {
+    if (!(err instanceof RedressError && err.context.signInRefused)) throw err;
+    log.warn({ user: addr.user }, 'the IMAP server refused the OAuth2 access token; renewing it and signing in again');
+    tokens.forget(token);
+    return connectSession(options, { user: addr.user, accessToken: await tokens.get() });
+  }
+}
+
+async function connectSession({ addr, opts, log, imapflowLog }: SessionOptions, auth: SignIn): Promise<Session> {
   const client = new ImapFlow({
     host: addr.host,
     port: addr.port,
     secure: addr.secure,
-    auth: { user: addr.user, pass: addr.pass },
+    auth,
     tls: { rejectUnauthorized: opts.tlsVerify },
     logger: imapflowLog,
     disableAutoIdle: true, // we IDLE ourselves between drains, and only then
@@ -108,7 +136,7 @@ export async function openSession({ addr, opts, log, imapflowLog }: SessionOptio
     };
   } catch (err) {
     client.close();
-    throw translateConnectError(err, addr);
+    throw translateConnectError(err, addr, 'accessToken' in auth);
   }
 }
 
@@ -125,12 +153,15 @@ async function ensureFolder(client: ImapFlow, folder: string): Promise<void> {
   }
 }
 
-function translateConnectError(err: unknown, addr: MailboxAddress): RedressError {
+function translateConnectError(err: unknown, addr: MailboxAddress, withToken: boolean): RedressError {
   if (err instanceof RedressError) return err;
   const e = err as { authenticationFailed?: boolean; mailboxMissing?: boolean; serverResponseCode?: string; responseText?: string; code?: string };
   const where = `${addr.user} at ${addr.host}:${addr.port}`;
   if (e.authenticationFailed) {
-    return new RedressError('imap', `IMAP login failed for ${where}: check the user and password in IMAP_URL`, { cause: err });
+    const fix = withToken
+      ? 'the server refused the OAuth2 access token: check the user in IMAP_URL, that the app may read this mailbox, and OAUTH2_SCOPE'
+      : 'check the user and password in IMAP_URL';
+    return new RedressError('imap', `IMAP login failed for ${where}: ${fix}`, { cause: err, context: { signInRefused: true } });
   }
   if (e.mailboxMissing || e.serverResponseCode === 'NONEXISTENT') {
     return new RedressError('imap', `mailbox "${addr.mailbox}" does not exist for ${where}: create it or fix the path in IMAP_URL`, { cause: err });

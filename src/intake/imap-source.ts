@@ -2,6 +2,7 @@ import type { FetchMessageObject, ImapFlow, Logger as ImapFlowLogger } from 'ima
 import type { Sql } from '../db/pool.ts';
 import { RedressError, errorMessage, isRetryable } from '../errors.ts';
 import type { Logger } from '../log.ts';
+import type { AccessTokens } from '../oauth2/access-tokens.ts';
 import { advanceCursor, getCursor, resetCursor } from './cursor-repo.ts';
 import { imapflowLogger, openSession, parseImapUrl, sleep, type MailboxAddress, type Session } from './imap-session.ts';
 import { createMailboxLock, type MailboxLock } from './mailbox-lock.ts';
@@ -15,6 +16,8 @@ export interface ImapSourceOptions {
   tlsVerify: boolean;
   /** Messages processed side by side, in lanes by sender. */
   concurrency: number;
+  /** Sign in with OAuth2 access tokens (IMAP_AUTH=oauth2); the URL then carries no password. */
+  oauth2?: AccessTokens;
 }
 
 export interface DrainStats {
@@ -34,11 +37,16 @@ export interface ImapSourceDeps {
   hooks?: { afterCommit?(uid: number): void | Promise<void> };
 }
 
+/** Where `run` is: reading the mailbox, standing by behind another worker's lock, (re)connecting, or not running. */
+export type ImapStatus = 'connected' | 'standby' | 'connecting' | 'stopped';
+
 export interface ImapSource {
   /** Connect, take the lock, drain the mailbox once, release, disconnect. */
   drainOnce(): Promise<DrainStats>;
   /** Works until the signal aborts, then finishes the message in hand, releases the lock and logs out. */
   run(signal: AbortSignal): Promise<void>;
+  /** For readiness: what `run` is doing now. */
+  status(): ImapStatus;
 }
 
 /** Keyword on a message that failed for good, so it is not offered again on every drain. */
@@ -49,7 +57,7 @@ const BACKOFF_MAX_MS = 60_000;
 const MAX_WAIT_MS = 240_000;
 
 export function createImapSource(deps: ImapSourceDeps, opts: ImapSourceOptions): ImapSource {
-  const addr = parseImapUrl(opts.url);
+  const addr = parseImapUrl(opts.url, opts.oauth2 ? 'oauth2' : 'password');
   if (opts.processedFolder === addr.mailbox) {
     throw new RedressError('imap', `IMAP_PROCESSED_FOLDER must differ from the mailbox read (${addr.mailbox})`);
   }
@@ -57,6 +65,7 @@ export function createImapSource(deps: ImapSourceDeps, opts: ImapSourceOptions):
   const imapflowLog = imapflowLogger(deps.log.child({ component: 'imapflow', mailbox: addr.identity }));
   const pollMs = Math.min(opts.pollSeconds * 1000, MAX_WAIT_MS);
   const ctx: DrainContext = { deps, opts, addr, log, imapflowLog };
+  let status: ImapStatus = 'stopped';
 
   async function drainOnce(): Promise<DrainStats> {
     const lock = createMailboxLock(deps.sql, addr.identity);
@@ -79,23 +88,24 @@ export function createImapSource(deps: ImapSourceDeps, opts: ImapSourceOptions):
   async function run(signal: AbortSignal): Promise<void> {
     const lock = createMailboxLock(deps.sql, addr.identity);
     let backoffMs = BACKOFF_MIN_MS;
-    let standby = false;
+    status = 'connecting';
     log.info('IMAP intake started');
     try {
       while (!signal.aborted) {
         try {
           if (!(await lock.isHeld())) {
             if (!(await lock.tryAcquire())) {
-              if (!standby) log.info('standby: another worker holds the lock on this mailbox; retrying every poll interval');
-              standby = true;
+              if (status !== 'standby') log.info('standby: another worker holds the lock on this mailbox; retrying every poll interval');
+              status = 'standby';
               await sleep(pollMs, signal);
               continue;
             }
             log.info('took the mailbox lock');
-            standby = false;
           }
+          status = 'connecting';
           await serve(lock, signal, () => (backoffMs = BACKOFF_MIN_MS));
         } catch (err) {
+          status = 'connecting';
           const level = isRetryable(err) ? 'warn' : 'error';
           log[level]({ err: errorMessage(err), retryInMs: backoffMs }, 'IMAP intake failed; trying again after a pause');
           await sleep(backoffMs, signal);
@@ -103,6 +113,7 @@ export function createImapSource(deps: ImapSourceDeps, opts: ImapSourceOptions):
         }
       }
     } finally {
+      status = 'stopped';
       await lock.release();
       log.info('IMAP intake stopped');
     }
@@ -111,6 +122,7 @@ export function createImapSource(deps: ImapSourceDeps, opts: ImapSourceOptions):
   /** One connection: drain, wait for IDLE news or the poll interval, repeat. */
   async function serve(lock: MailboxLock, signal: AbortSignal, healthy: () => void): Promise<void> {
     const session = await openSession(ctx);
+    status = 'connected';
     try {
       while (!signal.aborted) {
         if (!(await lock.isHeld())) {
@@ -125,11 +137,12 @@ export function createImapSource(deps: ImapSourceDeps, opts: ImapSourceOptions):
         if (session.closed) throw new RedressError('imap', 'IMAP connection closed', { retryable: true });
       }
     } finally {
+      status = 'connecting';
       await session.close();
     }
   }
 
-  return { drainOnce, run };
+  return { drainOnce, run, status: () => status };
 }
 
 interface DrainContext {

@@ -1,29 +1,58 @@
 import { withoutNul } from '../db/json.ts';
 import type { Db } from '../db/pool.ts';
+import type { SenderAuth } from './sender-auth.ts';
 import type { Classification, IntakeInput, MessageKind, ParsedMessage } from './types.ts';
 
-export async function findInboundByIdentity(db: Db, identity: string): Promise<{ id: bigint; kind: MessageKind; case_id: bigint | null } | undefined> {
-  const [row] = await db<[{ id: bigint; kind: MessageKind; case_id: bigint | null }?]>`
-    select id, kind, case_id from inbound_messages where identity = ${identity}`;
+export interface StoredIdentity {
+  id: bigint;
+  kind: MessageKind;
+  case_id: bigint | null;
+  from_address: string | null;
+}
+
+export async function findInboundByIdentity(db: Db, identity: string): Promise<StoredIdentity | undefined> {
+  const [row] = await db<[StoredIdentity?]>`
+    select id, kind, case_id, from_address from inbound_messages where identity = ${identity}`;
   return row;
+}
+
+/**
+ * The stored message this arrival repeats: the same Message-ID (or, without one, the same
+ * bytes) and the same content after the delivery trace. `first` is the earlier message
+ * under this identity when it is a different message (a Message-ID collision).
+ */
+export async function findSameMessage(db: Db, identity: string, messageId: string | undefined, content: string): Promise<{ same?: StoredIdentity; first?: StoredIdentity }> {
+  const rows = messageId === undefined
+    ? await db<(StoredIdentity & { content_sha256: string | null; raw_sha256: string; identity: string })[]>`
+        select id, kind, case_id, from_address, content_sha256, raw_sha256, identity from inbound_messages where identity = ${identity}`
+    : await db<(StoredIdentity & { content_sha256: string | null; raw_sha256: string; identity: string })[]>`
+        select id, kind, case_id, from_address, content_sha256, raw_sha256, identity from inbound_messages
+        where message_id = ${messageId} order by id`;
+  const first = rows.find((r) => r.identity === identity);
+  // Rows stored before content digests existed compare by identity alone, as they always did.
+  const same = rows.find((r) => r.content_sha256 === content || r.content_sha256 === null);
+  return { ...(same ? { same } : {}), ...(first && !same ? { first } : {}) };
 }
 
 interface Common {
   input: IntakeInput;
   identity: string;
   rawSha256: string;
+  contentSha256: string;
+  collidesWith?: bigint;
 }
 
 /** Stores a parsed message; undefined when its identity is already stored (a concurrent duplicate). */
-export async function insertInbound(db: Db, c: Common & { msg: ParsedMessage; cls: Classification }): Promise<bigint | undefined> {
+export async function insertInbound(db: Db, c: Common & { msg: ParsedMessage; cls: Classification; senderAuth: SenderAuth }): Promise<bigint | undefined> {
   const { input, msg, cls } = c;
   const rows = await db<{ id: bigint }[]>`
     insert into inbound_messages (
-      identity, message_id, raw_sha256, raw, size_bytes, source, source_ref, received_at,
+      identity, message_id, raw_sha256, content_sha256, collides_with, sender_auth, raw, size_bytes, source, source_ref, received_at,
       from_address, from_name, envelope_from, to_addresses, cc_addresses, subject, sent_at, in_reply_to,
       reference_ids, kind, case_id, body_text, full_text, html_sanitized, classification, limit_breaches)
     values (
-      ${c.identity}, ${msg.messageId ?? null}, ${c.rawSha256}, ${input.raw}, ${input.raw.length}, ${input.source},
+      ${c.identity}, ${msg.messageId ?? null}, ${c.rawSha256}, ${c.contentSha256}, ${c.collidesWith ?? null},
+      ${db.json(withoutNul(c.senderAuth) as never)}, ${input.raw}, ${input.raw.length}, ${input.source},
       ${input.sourceRef ?? null}, ${input.receivedAt}, ${msg.from?.address ?? null}, ${msg.from?.name ?? null},
       ${input.envelopeFrom ?? null}, ${msg.to.map((a) => a.address)}, ${msg.cc.map((a) => a.address)},
       ${strip(msg.subject)}, ${validDate(msg.date)}, ${msg.inReplyTo ?? null}, ${msg.references}, ${cls.kind},
@@ -41,10 +70,10 @@ export async function insertQuarantined(
 ): Promise<bigint | undefined> {
   const rows = await db<{ id: bigint }[]>`
     insert into inbound_messages (
-      identity, message_id, raw_sha256, raw, size_bytes, source, source_ref, received_at, envelope_from,
+      identity, message_id, raw_sha256, content_sha256, collides_with, raw, size_bytes, source, source_ref, received_at, envelope_from,
       kind, quarantine_reason, limit_breaches)
     values (
-      ${c.identity}, ${c.messageId ?? null}, ${c.rawSha256}, ${c.input.raw}, ${c.input.raw.length}, ${c.input.source},
+      ${c.identity}, ${c.messageId ?? null}, ${c.rawSha256}, ${c.contentSha256}, ${c.collidesWith ?? null}, ${c.input.raw}, ${c.input.raw.length}, ${c.input.source},
       ${c.input.sourceRef ?? null}, ${c.input.receivedAt}, ${c.input.envelopeFrom ?? null},
       'quarantined', ${c.reason}, ${c.limitBreaches})
     on conflict (identity) do nothing

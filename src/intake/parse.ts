@@ -163,7 +163,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 // ---------------------------------------------------------------- mailparser -> ParsedMessage
 
 function toParsedMessage(mail: ParsedMail, raw: Buffer, rawSha256: string, limits: IntakeLimits): ParsedMessage {
-  const headers = decodeHeaders(mail.headerLines);
+  const { headers, headerLines } = decodeHeaders(mail.headerLines);
   const messageId = mail.messageId ? cleanMessageId(mail.messageId) : undefined;
   const contentTypeHeader = mail.headers.get('content-type') as StructuredHeader | undefined;
   const contentType = contentTypeHeader?.value?.toLowerCase() || 'text/plain';
@@ -193,6 +193,7 @@ function toParsedMessage(mail: ParsedMail, raw: Buffer, rawSha256: string, limit
     inReplyTo,
     references: messageIds(headers['references'] ?? []),
     headers,
+    headerLines,
     contentType,
     reportType,
     text,
@@ -210,15 +211,18 @@ function plainText(mail: ParsedMail): string {
   return text;
 }
 
-function decodeHeaders(lines: HeaderLines): Record<string, string[]> {
+function decodeHeaders(lines: HeaderLines): Pick<ParsedMessage, 'headers' | 'headerLines'> {
   // No prototype: a header named "__proto__" or "constructor" is just a header.
   const headers = Object.create(null) as Record<string, string[]>;
+  const headerLines: ParsedMessage['headerLines'] = [];
   for (const { key, line } of lines) {
     const colon = line.indexOf(':');
+    const name = key.toLowerCase();
     const value = decodeWords(line.slice(colon + 1).replace(/\r?\n(?=[ \t])/g, '').trim());
-    (headers[key.toLowerCase()] ??= []).push(value);
+    (headers[name] ??= []).push(value);
+    headerLines.push({ name, value });
   }
-  return headers;
+  return { headers, headerLines };
 }
 
 function decodeWords(value: string): string {

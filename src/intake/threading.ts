@@ -18,18 +18,36 @@ interface CaseHit {
  */
 export async function lookupThread(db: Db, keys: ThreadKeys): Promise<{ thread: ThreadMatch | null; namedReference: ThreadMatch | null }> {
   const byHeaders = await caseByOurMessageIds(db, keys.messageIds);
-  const byToken = byHeaders ? undefined : await caseByToken(db, keys);
+  const byToken = await caseByToken(db, keys);
   const hit = byHeaders ?? byToken;
   const thread = hit ? await toMatch(db, hit, byHeaders ? 'headers' : 'token') : null;
+  if (thread && byHeaders) {
+    const forged = forgedThread(byHeaders, byToken);
+    if (forged) thread.forged = forged;
+  }
   const named = thread ? undefined : await caseByReference(db, keys.namedReferences);
   return { thread, namedReference: named ? await toMatch(db, named, 'reference') : null };
 }
 
-async function caseByOurMessageIds(db: Db, ids: string[]): Promise<CaseHit | undefined> {
+/**
+ * A thread the customer cannot have: it answers only messages staff received, or its
+ * Message-IDs and its case token name different cases. Such a message is recorded but
+ * may not act for the customer.
+ */
+function forgedThread(byHeaders: CaseHit & { customerFacing: boolean }, byToken: CaseHit | undefined): string | undefined {
+  if (byToken && byToken.id !== byHeaders.id) return `its Message-IDs name ${byHeaders.reference} but its case token names ${byToken.reference}`;
+  if (!byHeaders.customerFacing) return 'it answers a message that only staff received';
+  return undefined;
+}
+
+async function caseByOurMessageIds(db: Db, ids: string[]): Promise<(CaseHit & { customerFacing: boolean }) | undefined> {
   if (ids.length === 0) return undefined;
-  const [row] = await db<[CaseHit?]>`
-    select c.id, c.reference, c.status from outbound_messages o join cases c on c.id = o.case_id
-    where o.message_id = any(${ids}) order by o.created_at desc limit 1`;
+  const [row] = await db<[(CaseHit & { customerFacing: boolean })?]>`
+    select c.id, c.reference, c.status, bool_or(o.audience = 'customer') as "customerFacing"
+    from outbound_messages o join cases c on c.id = o.case_id
+    where o.message_id = any(${ids})
+    group by c.id, c.reference, c.status
+    order by max(o.created_at) desc limit 1`;
   return row;
 }
 

@@ -1,3 +1,5 @@
+import type { AuthResult, SenderAuth } from './sender-auth.ts';
+
 /** What a message turned out to be. Mirrors the `inbound_messages.kind` check constraint. */
 export type MessageKind =
   | 'complaint'
@@ -14,6 +16,9 @@ export type MessageKind =
   | 'quarantined';
 
 export type IntakeSource = 'imap' | 'smtp' | 'lmtp' | 'file';
+
+/** What a customer's message on a case may ask for. */
+export type CustomerReplyKind = 'reply' | 'confirmation' | 'not_resolved' | 'deadlock_request';
 
 export interface IntakeLimits {
   maxMessageBytes: number;
@@ -66,8 +71,10 @@ export interface ParsedMessage {
   date?: Date;
   inReplyTo?: string; // without angle brackets
   references: string[]; // without angle brackets, oldest first
-  /** Lower-cased header name -> every value, decoded to text. */
+  /** Lower-cased header name -> every value, decoded to text, top to bottom. */
   headers: Record<string, string[]>;
+  /** Every header field in order, top to bottom: where the MTA's own fields end matters (sender-auth.ts). */
+  headerLines: { name: string; value: string }[];
   /** Top-level MIME type, lower-cased, e.g. 'multipart/report'. */
   contentType: string;
   /** report-type parameter of a multipart/report, lower-cased. */
@@ -109,14 +116,17 @@ export interface ThreadMatch {
   /** Addresses that may speak for the case (customer, representative), lower-cased. */
   caseAddresses: string[];
   status: string;
+  /** Why the thread cannot be the customer's own, when it cannot (e.g. it answers a message only staff received). */
+  forged?: string;
 }
 
 export interface ClassifyContext {
   ownAddresses: ReadonlySet<string>;
   staffAddresses: ReadonlySet<string>;
-  /** When true a staff message must pass the Authentication-Results check to count as staff. */
+  /** When true a staff message counts as staff only with a sender-authentication pass. */
   staffAuthRequired: boolean;
-  authservId?: string;
+  /** Whether the sender is who the From claims (sender-auth.ts). */
+  senderAuth: SenderAuth;
   /** The case the message threads to by our Message-IDs or by reference+token, if any. */
   thread: ThreadMatch | null;
   /** Case references named in subject/body without a valid token (for staff, and for the "stranger" rule). */
@@ -130,6 +140,8 @@ export interface Classification {
   reasons: string[];
   /** The case this message counts for, if any. */
   caseId?: bigint;
+  /** A customer action (confirmation, reply, ...) that may not act: recorded on the case and shown to staff. */
+  refused?: { kind: CustomerReplyKind; reason: string };
   signals?: ComplaintSignals; // for complaints (and replies, which may raise flags)
 }
 
@@ -141,7 +153,10 @@ export interface IntakeInput {
   source: IntakeSource;
   /** Where it came from, for the record: 'INBOX;uidvalidity=..;uid=..', an SMTP session id, a file path. */
   sourceRef?: string;
+  /** MAIL FROM as the SMTP/LMTP session gave it ('' for the null sender). */
   envelopeFrom?: string;
+  /** SPF/DKIM/DMARC results Redress computed itself as the receiving server (SMTP intake without AUTHSERV_ID). */
+  receiverAuth?: AuthResult[];
 }
 
 export interface IntakeOutcome {

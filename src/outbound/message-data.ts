@@ -27,6 +27,8 @@ export function messageData(kind: OutboundKind, intent: Record<string, unknown>,
   const base = caseData(p, ctx, day);
   switch (kind) {
     case 'ack':
+      // Sent to an envelope sender that is not the From address, it quotes nothing the sender wrote (no reflection relay).
+      if (intent.quote === false) return { ...base, caseSubject: '', customerName: undefined, representative: undefined, missingInfo: Boolean(intent.missingInfo), nextUpdateDate: day(cal.addBusinessDays(now, ctx.policy.updateEveryBusinessDays)) };
       return { ...base, missingInfo: Boolean(intent.missingInfo), nextUpdateDate: day(cal.addBusinessDays(now, ctx.policy.updateEveryBusinessDays)) };
     case 'progress': {
       const note = typeof intent.note === 'string' ? intent.note : undefined;
@@ -77,6 +79,14 @@ export function messageData(kind: OutboundKind, intent: Record<string, unknown>,
         letterDate: day(now),
         body: String(intent.body ?? ''),
         confirmBy: intent.letterOf === 'outcome' ? day(cal.addBusinessDays(now, ctx.policy.silenceClosureBusinessDays)) : undefined,
+      };
+    case 'command_receipt':
+      return {
+        organisation: ctx.settings.organisation,
+        reference: p.reference,
+        verb: String(intent.verb ?? ''),
+        done: Array.isArray(intent.done) ? intent.done.map(String) : [],
+        undo: String(intent.undo ?? ''),
       };
     case 'staff_digest':
       return intent;

@@ -12,6 +12,7 @@ export const OUTBOUND_KINDS = [
   'reply',
   'staff_alert',
   'staff_digest',
+  'command_receipt',
   'letter',
 ] as const;
 
@@ -112,6 +113,15 @@ export interface StaffAlertData {
   priority?: boolean;
 }
 
+/** To the staff member whose email command ran: what was done and how to undo it, so a forgery does not pass unseen. */
+export interface CommandReceiptData {
+  organisation: string;
+  reference: string;
+  verb: string;
+  done: string[];
+  undo: string;
+}
+
 export interface DigestCounts {
   newAwaitingReview: number;
   priority: number;
@@ -169,6 +179,7 @@ export interface MessageDataByKind {
   reply: ReplyData;
   staff_alert: StaffAlertData;
   staff_digest: StaffDigestData;
+  command_receipt: CommandReceiptData;
   letter: LetterData;
 }
 

@@ -16,15 +16,17 @@ export interface NewOutbound {
   createdAt: Date;
   /** The pg-boss job that will send it (none when suppressed). */
   jobId: string | null;
+  /** For staff alerts: the sender whose mail caused it (capped per day). */
+  aboutSender: string | null;
 }
 
 /** Undefined when a message for this event exists already: one event, one message. */
 export async function insertOutbound(db: Db, m: NewOutbound): Promise<bigint | undefined> {
   const rows = await db<{ id: bigint }[]>`
     insert into outbound_messages (case_id, kind, idempotency_key, message_id, to_addresses, subject, raw, status,
-      automatic, audience, envelope_from, in_reply_to, created_at, job_id)
+      automatic, audience, envelope_from, in_reply_to, created_at, job_id, about_sender)
     values (${m.caseId}, ${m.kind}, ${m.idempotencyKey}, ${m.messageId}, ${m.to}, ${m.subject}, ${m.raw}, ${m.status},
-      ${m.automatic}, ${m.audience}, ${m.envelopeFrom}, ${m.inReplyTo}, ${m.createdAt}, ${m.jobId})
+      ${m.automatic}, ${m.audience}, ${m.envelopeFrom}, ${m.inReplyTo}, ${m.createdAt}, ${m.jobId}, ${m.aboutSender})
     on conflict (idempotency_key) do nothing
     returning id`;
   return rows[0]?.id;
@@ -35,6 +37,14 @@ export async function automaticCountSince(db: Db, address: string, since: Date):
   const [row] = await db<[{ n: number }]>`
     select count(*)::int as n from outbound_messages
     where to_addresses @> ${[address]}::text[] and automatic and status <> 'suppressed' and created_at > ${since}`;
+  return row.n;
+}
+
+/** Staff alerts about one sender's mail since `since`, not counting those already held back. */
+export async function staffAlertCountSince(db: Db, sender: string, since: Date): Promise<number> {
+  const [row] = await db<[{ n: number }]>`
+    select count(*)::int as n from outbound_messages
+    where about_sender = ${sender} and kind = 'staff_alert' and status <> 'suppressed' and created_at > ${since}`;
   return row.n;
 }
 
@@ -90,11 +100,12 @@ export interface OutboundForSend {
   message_id: string;
   attempts: number;
   last_error: string | null;
+  created_at: Date;
 }
 
 export async function loadOutbound(db: Db, id: bigint): Promise<OutboundForSend | undefined> {
   const [row] = await db<[OutboundForSend?]>`
-    select id, case_id, kind, status, raw, to_addresses, envelope_from, message_id, attempts, last_error from outbound_messages where id = ${id}`;
+    select id, case_id, kind, status, raw, to_addresses, envelope_from, message_id, attempts, last_error, created_at from outbound_messages where id = ${id}`;
   return row;
 }
 

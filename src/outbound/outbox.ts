@@ -9,7 +9,8 @@ import type { PolicySettings } from '../policy/settings.ts';
 import { appendHistory } from '../cases/history-repo.ts';
 import { composeMessage, plusAddress, stableMessageId } from './compose.ts';
 import { messageData, type MessageSettings } from './message-data.ts';
-import { automaticCountSince, caseParties, customerThread, insertOutbound, type CaseParties, type NewOutbound } from './outbox-repo.ts';
+import { listStaff } from '../staff/staff-repo.ts';
+import { automaticCountSince, caseParties, customerThread, insertOutbound, staffAlertCountSince, type CaseParties, type NewOutbound } from './outbox-repo.ts';
 import { resolveRecipients } from './recipients.ts';
 import { renderMessage, type OutboundKind } from './render.ts';
 
@@ -18,7 +19,7 @@ export interface OutboxDeps {
   log: Logger;
   calendar: BusinessCalendar;
   policy: PolicySettings;
-  settings: MessageSettings & { autoReplyDailyCap: number; staffRecipients: readonly string[] };
+  settings: MessageSettings & { autoReplyDailyCap: number; staffAlertsPerSenderDailyCap: number; staffRecipients: readonly string[] };
 }
 
 const DAY_MS = 86_400_000;
@@ -42,7 +43,9 @@ export function createOutbox(deps: OutboxDeps): Outbox {
     },
     async noticeToStaff(tx, n) {
       const data = { organisation: deps.settings.organisation, title: n.title, owed: n.title, details: n.details, nextSteps: n.nextSteps };
-      await queueStaffMessage(tx, deps, { kind: 'staff_alert', data, to: [n.to], idempotencyKey: n.eventKey, now: n.now, inReplyTo: n.inReplyTo });
+      const to = n.to === 'staff' ? await allStaff(tx, deps.settings.staffRecipients) : [n.to];
+      const suppressed = n.aboutSender ? await overAlertCap(tx, deps, n.aboutSender, n.now) : false;
+      await queueStaffMessage(tx, deps, { kind: 'staff_alert', data, to, idempotencyKey: n.eventKey, now: n.now, inReplyTo: n.inReplyTo, aboutSender: n.aboutSender, suppressed });
     },
   };
 }
@@ -64,8 +67,11 @@ async function queueOne(tx: Db, deps: OutboxDeps, req: OutboxRequest, parties: C
     : intent.to === 'actor' && req.answering
       ? { inReplyTo: req.answering, references: [req.answering] }
       : await staffThread(tx, req.caseId);
-  const rendered = renderMessage(kind, messageData(kind, intent.data ?? {}, parties, req.facts, deps, now) as never);
-  const suppressed = intent.automatic && (await overCap(tx, deps, recipients.to, now));
+  // RFC 3834 answers go to the envelope sender; one that is not the From address is told nothing the sender wrote.
+  const quote = intent.to !== 'sender' || !req.fromAddress || recipients.to[0] === req.fromAddress.toLowerCase();
+  const rendered = renderMessage(kind, messageData(kind, { ...(intent.data ?? {}), ...(quote ? {} : { quote: false }) }, parties, req.facts, deps, now) as never);
+  const aboutSender = intent.kind === 'staff_alert' && recipients.audience === 'staff' ? req.aboutSender?.toLowerCase() : undefined;
+  const suppressed = intent.automatic ? await overCap(tx, deps, recipients.to, now) : aboutSender ? await overAlertCap(tx, deps, aboutSender, now) : false;
   const raw = await composeMessage({
     from: { name: deps.settings.organisation, address: deps.settings.complaintsAddress },
     to: recipients.to,
@@ -93,12 +99,18 @@ async function queueOne(tx: Db, deps: OutboxDeps, req: OutboxRequest, parties: C
     suppressed,
     audience: recipients.audience,
     inReplyTo: thread.inReplyTo,
+    aboutSender: aboutSender ?? null,
     now,
   });
 }
 
 /** What the outbox stores; it derives status, envelope sender and creation time itself. */
 type StoreRequest = Omit<NewOutbound, 'status' | 'envelopeFrom' | 'createdAt' | 'jobId'> & { suppressed: boolean; now: Date };
+
+const suppressionReason = (deps: OutboxDeps, m: StoreRequest) =>
+  m.aboutSender
+    ? `staff alerts about ${m.aboutSender} capped at ${deps.settings.staffAlertsPerSenderDailyCap} a day`
+    : `automatic-message cap of ${deps.settings.autoReplyDailyCap} a day reached`;
 
 async function storeAndEnqueue(tx: Db, deps: OutboxDeps, m: StoreRequest): Promise<bigint | undefined> {
   const jobId = m.suppressed ? null : randomUUID();
@@ -111,7 +123,7 @@ async function storeAndEnqueue(tx: Db, deps: OutboxDeps, m: StoreRequest): Promi
       at: m.now,
       actor: 'system',
       event: m.suppressed ? 'send.suppressed' : 'message.queued',
-      data: { kind: m.kind, to: m.to, ...(m.suppressed ? { reason: `automatic-message cap of ${deps.settings.autoReplyDailyCap} a day reached` } : {}) },
+      data: { kind: m.kind, to: m.to, ...(m.suppressed ? { reason: suppressionReason(deps, m) } : {}) },
       outboundMessageId: id,
     });
   }
@@ -122,7 +134,7 @@ async function storeAndEnqueue(tx: Db, deps: OutboxDeps, m: StoreRequest): Promi
 export async function queueStaffMessage(
   tx: Db,
   deps: OutboxDeps,
-  m: { kind: 'staff_digest' | 'staff_alert'; data: Record<string, unknown>; to: string[]; idempotencyKey: string; now: Date; inReplyTo?: string },
+  m: { kind: 'staff_digest' | 'staff_alert'; data: Record<string, unknown>; to: string[]; idempotencyKey: string; now: Date; inReplyTo?: string; aboutSender?: string; suppressed?: boolean },
 ): Promise<bigint | undefined> {
   if (m.to.length === 0) return undefined;
   const rendered = renderMessage(m.kind, m.data as never);
@@ -149,11 +161,42 @@ export async function queueStaffMessage(
     subject: rendered.subject,
     raw,
     automatic: false,
-    suppressed: false,
+    suppressed: m.suppressed ?? false,
     audience: 'staff',
     inReplyTo: m.inReplyTo ?? null,
+    aboutSender: m.aboutSender?.toLowerCase() ?? null,
     now: m.now,
   });
+}
+
+async function allStaff(tx: Db, staffRecipients: readonly string[]): Promise<string[]> {
+  return staffRecipients.length > 0 ? [...staffRecipients] : (await listStaff(tx)).map((s) => s.email);
+}
+
+/**
+ * Staff alerts caused by one sender's mail are capped per day, so 50 complaints in a minute
+ * do not bury staff in 50 alerts. Past the cap each alert is kept as suppressed on the
+ * record, and one summary alert says so; the digest counts what was held.
+ */
+async function overAlertCap(tx: Db, deps: OutboxDeps, sender: string, now: Date): Promise<boolean> {
+  const cap = deps.settings.staffAlertsPerSenderDailyCap;
+  if ((await staffAlertCountSince(tx, sender, new Date(now.getTime() - DAY_MS))) < cap) return false;
+  const day = deps.calendar.localDate(now);
+  await queueStaffMessage(tx, deps, {
+    kind: 'staff_alert',
+    data: {
+      organisation: deps.settings.organisation,
+      title: `More alerts about ${sender} are held today`,
+      owed: `${cap} alerts about ${sender} in 24 hours`,
+      details: [`Mail from ${sender} caused ${cap} staff alerts in 24 hours. Further alerts it causes today are not emailed; each stays on its case's record and the digest counts them.`],
+      nextSteps: `See what ${sender} sent: \`redress cases --json\` and each case's history. Nothing was dropped.`,
+    },
+    to: await allStaff(tx, deps.settings.staffRecipients),
+    idempotencyKey: `alert-cap:${sender}:${day}`,
+    now,
+    aboutSender: sender,
+  });
+  return true;
 }
 
 function letterAttachment(data: Record<string, unknown> | undefined) {

@@ -8,6 +8,11 @@ import type { Logger } from '../log.ts';
 import { insertDeadLetter, loadOutbound, markSent, recordAttemptFailed, type OutboundForSend } from './outbox-repo.ts';
 import type { FailureScope, Sender } from './sender.ts';
 
+/** Told when a message has been sent, for the send-latency histogram. */
+export interface SendObserver {
+  messageSent(kind: string, queuedAt: Date, sentAt: Date): void;
+}
+
 export interface SendDeps {
   sql: Sql;
   log: Logger;
@@ -16,6 +21,7 @@ export interface SendDeps {
   lifecycle: LifecycleDeps;
   /** How long recording a message the relay took may wait for the database. */
   outage: OutageBudget;
+  observe?: SendObserver;
 }
 
 export type SendOutcome =
@@ -47,14 +53,16 @@ export async function sendOutbound(deps: SendDeps, outboundId: bigint, opts: { j
     deps.log.warn({ err: failure.message, outboundId: String(m.id), kind: m.kind, scope }, 'send failed; will retry');
     return { status: 'retry', scope, attempts: m.attempts + 1, error: failure };
   }
-  await whileDatabaseDown(() => recordSent(deps, m), deps.outage, deps.log, `recording ${m.message_id} as sent`);
+  const sentAt = deps.clock.now();
+  await whileDatabaseDown(() => recordSent(deps, m, sentAt), deps.outage, deps.log, `recording ${m.message_id} as sent`);
+  deps.observe?.messageSent(m.kind, m.created_at, sentAt);
   deps.log.info({ outboundId: String(m.id), kind: m.kind, messageId: m.message_id }, 'message sent');
   return { status: 'sent' };
 }
 
-async function recordSent(deps: SendDeps, m: OutboundForSend): Promise<void> {
+async function recordSent(deps: SendDeps, m: OutboundForSend, sentAt: Date): Promise<void> {
   await deps.sql.begin(async (tx) => {
-    if ((await markSent(tx, m.id, deps.clock.now())) && m.case_id !== null) {
+    if ((await markSent(tx, m.id, sentAt)) && m.case_id !== null) {
       await advanceCase(tx, deps.lifecycle, m.case_id, { type: 'message_sent', kind: m.kind }, { eventKey: `out:${m.id}`, actor: 'system' });
     }
   });

@@ -6,6 +6,8 @@ import type { SMTPConnectionAuth } from 'nodemailer/lib/smtp-connection';
 import { parseConnectionUrl } from 'nodemailer/lib/shared';
 import { errorMessage, RedressError } from '../errors.ts';
 import type { Logger } from '../log.ts';
+import type { AccessTokens } from '../oauth2/access-tokens.ts';
+import { nodemailerOAuth2, type NodemailerOAuth2 } from '../oauth2/nodemailer-auth.ts';
 
 export interface Envelope {
   /** MAIL FROM; '' is the null sender. */
@@ -44,21 +46,23 @@ export interface SenderOptions {
   outboxDir: string;
   log: Logger;
   smtp: SmtpSettings;
-  /** Replaces the URL's user and password (e.g. OAuth2). */
-  auth?: SmtpAuth;
+  /** Sign in with XOAUTH2 and these tokens (SMTP_AUTH=oauth2) instead of the URL's password. */
+  oauth2?: AccessTokens;
 }
 
 export function createSender(opts: SenderOptions): Sender {
   if (!opts.smtpUrl) return fileSender(opts.outboxDir, opts.log.child({ component: 'file-outbox' }));
   const log = opts.log.child({ component: 'smtp-sender' });
-  return smtpSender(createSmtpTransport(opts.smtpUrl, opts.smtp, log, opts.auth), log);
+  const oauth2 = opts.oauth2 && nodemailerOAuth2(parseConnectionUrl(opts.smtpUrl).auth?.user ?? '', opts.oauth2);
+  return smtpSender(createSmtpTransport(opts.smtpUrl, opts.smtp, log, oauth2?.auth), log, oauth2);
 }
 
 /**
- * The one place the nodemailer transport is made. Every step has a short timeout, so a
- * relay that stalls fails a send in seconds instead of holding it for nodemailer's
- * defaults (2 min to connect, 10 min of silence). `maxRequeues: 0`: a dropped connection
- * fails the send at once, and the send loop decides (hand back, or pause the relay).
+ * The one place the nodemailer transport is made; `auth` (e.g. OAuth2) replaces the URL's.
+ * Every step has a short timeout, so a relay that stalls fails a send in seconds instead
+ * of holding it for nodemailer's defaults (2 min to connect, 10 min of silence).
+ * `maxRequeues: 0`: a dropped connection fails the send at once, and the send loop
+ * decides (hand it back, or pause the relay).
  */
 export function createSmtpTransport(smtpUrl: string, settings: SmtpSettings, log: Logger, auth?: SmtpAuth) {
   return nodemailer.createTransport({
@@ -74,7 +78,7 @@ export function createSmtpTransport(smtpUrl: string, settings: SmtpSettings, log
   });
 }
 
-function smtpSender(transport: ReturnType<typeof createSmtpTransport>, log: Logger): Sender {
+function smtpSender(transport: ReturnType<typeof createSmtpTransport>, log: Logger, oauth2?: NodemailerOAuth2): Sender {
   return {
     async send(raw, envelope, messageId, opts = {}) {
       checkEnvelope(envelope, messageId);
@@ -82,6 +86,8 @@ function smtpSender(transport: ReturnType<typeof createSmtpTransport>, log: Logg
       try {
         info = (await transport.sendMail({ envelope: { from: envelope.from, to: envelope.to }, raw, signal: opts.signal })) as typeof info;
       } catch (err) {
+        // nodemailer already renewed a token refused with the XOAUTH2 challenge; a server that answers 535 outright gets a new one on the retry
+        if ((err as { code?: string }).code === 'EAUTH') oauth2?.refused();
         throw translateSmtpError(err, messageId);
       }
       if (info.rejected?.length) log.warn({ messageId, rejected: info.rejected }, 'the server refused some recipients; the others were sent');

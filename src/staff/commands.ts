@@ -12,9 +12,14 @@ export type StaffCommand =
   | { verb: 'deadlock' }
   | { verb: 'refuse-deadlock'; reason: (typeof REFUSAL_REASONS)[number] }
   | { verb: 'withdrawn' }
-  | { verb: 'assign' };
+  | { verb: 'assign' }
+  | { verb: 'reopen' }
+  | { verb: 'unflag'; flag: (typeof REMOVABLE_FLAGS)[number] };
 
-export const COMMAND_VERBS = ['outcome', 'note', 'reply', 'escalate', 'flag', 'deadlock', 'refuse-deadlock', 'withdrawn', 'assign'] as const;
+/** Flags staff may take off again; a technical referral ends when engineering acts, not by unflagging. */
+export const REMOVABLE_FLAGS = ['vulnerable', 'urgent', 'harm', 'vexatious', 'out-of-jurisdiction'] as const;
+
+export const COMMAND_VERBS = ['outcome', 'note', 'reply', 'escalate', 'flag', 'unflag', 'deadlock', 'refuse-deadlock', 'withdrawn', 'reopen', 'assign'] as const;
 
 export type ParsedCommand = { ok: true; command: StaffCommand } | { ok: false; error: string };
 
@@ -45,11 +50,14 @@ export function buildCommand(verb: string, arg: string, body: string): ParsedCom
       return oneOf(arg, ESCALATION_TARGETS, '#escalate', (to) => ({ verb: 'escalate', to }));
     case 'flag':
       return oneOf(arg, STAFF_FLAGS, '#flag', (flag) => ({ verb: 'flag', flag }));
+    case 'unflag':
+      return oneOf(arg, REMOVABLE_FLAGS, '#unflag', (flag) => ({ verb: 'unflag', flag }));
     case 'refuse-deadlock':
       return oneOf(arg, REFUSAL_REASONS, '#refuse-deadlock', (reason) => ({ verb: 'refuse-deadlock', reason }));
     case 'deadlock':
     case 'withdrawn':
     case 'assign':
+    case 'reopen':
       return { ok: true, command: { verb } };
     default:
       return { ok: false, error: `unknown command #${verb}; known: ${COMMAND_VERBS.map((v) => `#${v}`).join(', ')}` };

@@ -19,7 +19,22 @@ export interface MailRow {
   priority: boolean;
   subject: string | null;
   detail: string | null;
+  /** For held mail: why it was held, as classified. */
+  reasons?: string[] | null;
   at: Date;
+}
+
+/** An email command that ran, from its receipt. */
+export interface CommandRow {
+  staff: string;
+  reference: string | null;
+  subject: string;
+  at: Date;
+}
+
+export interface HeldAlertRow {
+  sender: string;
+  held: number;
 }
 
 /** The first rows of a section (priority first) and what the whole section holds. */
@@ -31,6 +46,8 @@ export interface Section<T> {
 }
 
 export interface DigestFacts {
+  commands: Section<CommandRow>;
+  heldAlerts: Section<HeldAlertRow>;
   awaitingReview: Section<DueRow>;
   overdue: Section<DueRow>;
   dueToday: Section<DueRow>;
@@ -68,33 +85,49 @@ export async function loadDigestFacts(db: Db, w: DigestWindow, maxItems: number)
   const dueColumns = db`c.reference, c.priority, c.subject, d.kind, d.rule, d.due_at`;
   const dueFrom = (when: Fragment) => db`from deadlines d join cases c on c.id = d.case_id
     where d.status = 'pending' and d.kind not in ('review', 'adr_warning') and ${when}`;
+  const byDue = db`c.priority desc, d.due_at`;
   const mailColumns = db`c.reference, coalesce(c.priority, false) as priority`;
-  const [awaitingReview, overdue, dueToday, escalations, awaitingConfirmation, adrHorizon, deadlockRequests, bounces, quarantined, heldMail, priorityCases] = await Promise.all([
-    section<DueRow>(dueColumns, db`from cases c join deadlines d on d.case_id = c.id and d.kind = 'review' and d.status = 'pending' where c.status = any(${OPEN})`, db`d.due_at`),
-    section<DueRow>(dueColumns, dueFrom(db`d.due_at <= ${w.now}`), db`d.due_at`),
-    section<DueRow>(dueColumns, dueFrom(db`d.due_at > ${w.now} and d.due_at < ${w.dueBefore}`), db`d.due_at`),
-    section<EscalationRow>(db`c.reference, c.priority, c.subject, c.owner_role`, db`from cases c where c.status = any(${OPEN}) and c.owner_role <> 'rep'`, db`c.received_at`),
-    section<DueRow>(dueColumns, db`from cases c join deadlines d on d.case_id = c.id and d.kind = 'closure' and d.status = 'pending' where c.status = 'awaiting_confirmation'`, db`d.due_at`),
-    section<DueRow>(dueColumns, db`from deadlines d join cases c on c.id = d.case_id where d.status = 'pending' and d.kind = 'adr' and d.due_at <= ${w.horizon}`, db`d.due_at`),
-    section<DigestCase>(db`c.reference, c.priority, c.subject`, db`from cases c where c.status = any(${OPEN}) and c.deadlock_requested_at is not null and c.deadlock_decision is null`, db`c.received_at`),
+  const [commands, heldAlerts, awaitingReview, overdue, dueToday, escalations, awaitingConfirmation, adrHorizon, deadlockRequests, bounces, quarantined, heldMail, priorityCases] = await Promise.all([
+    section<CommandRow>(db`o.to_addresses[1] as staff, c.reference, o.subject, o.created_at as at`, db`from outbound_messages o left join cases c on c.id = o.case_id
+      where o.kind = 'command_receipt' and o.created_at >= ${w.since}`, db`o.to_addresses[1], o.created_at`),
+    loadHeldAlerts(db, w.since, maxItems),
+    section<DueRow>(dueColumns, db`from cases c join deadlines d on d.case_id = c.id and d.kind = 'review' and d.status = 'pending' where c.status = any(${OPEN})`, byDue),
+    section<DueRow>(dueColumns, dueFrom(db`d.due_at <= ${w.now}`), byDue),
+    section<DueRow>(dueColumns, dueFrom(db`d.due_at > ${w.now} and d.due_at < ${w.dueBefore}`), byDue),
+    section<EscalationRow>(db`c.reference, c.priority, c.subject, c.owner_role`, db`from cases c where c.status = any(${OPEN}) and c.owner_role <> 'rep'`, db`c.priority desc, c.received_at`),
+    section<DueRow>(dueColumns, db`from cases c join deadlines d on d.case_id = c.id and d.kind = 'closure' and d.status = 'pending' where c.status = 'awaiting_confirmation'`, byDue),
+    section<DueRow>(dueColumns, db`from deadlines d join cases c on c.id = d.case_id where d.status = 'pending' and d.kind = 'adr' and d.due_at <= ${w.horizon}`, byDue),
+    section<DigestCase>(db`c.reference, c.priority, c.subject`, db`from cases c where c.status = any(${OPEN}) and c.deadlock_requested_at is not null and c.deadlock_decision is null`, db`c.priority desc, c.received_at`),
     section<MailRow>(db`${mailColumns}, o.subject, o.last_error as detail, o.created_at as at`, db`from outbound_messages o left join cases c on c.id = o.case_id
-      where o.status in ('bounced', 'failed') and o.created_at >= ${w.since}`, db`o.created_at`),
+      where o.status in ('bounced', 'failed') and o.created_at >= ${w.since}`, db`coalesce(c.priority, false) desc, o.created_at`),
     section<MailRow>(db`${mailColumns}, i.subject, i.quarantine_reason as detail, i.received_at as at`, db`from inbound_messages i left join cases c on c.id = i.case_id
-      where i.kind = 'quarantined' and i.received_at >= ${w.since}`, db`i.received_at`),
-    section<MailRow>(db`${mailColumns}, i.subject, i.classification ->> 'reasons' as detail, i.received_at as at`, db`from inbound_messages i join cases c on c.id = i.case_id
-      where i.kind = 'other' and i.received_at >= ${w.since}`, db`i.received_at`),
+      where i.kind = 'quarantined' and i.received_at >= ${w.since}`, db`coalesce(c.priority, false) desc, i.received_at`),
+    // Mail that concerns a case but may not act on it, forged staff commands, and reused Message-IDs.
+    section<MailRow>(db`${mailColumns}, i.subject, null as detail, i.classification -> 'reasons' as reasons, i.received_at as at`, db`from inbound_messages i left join cases c on c.id = i.case_id
+      where i.received_at >= ${w.since}
+        and ((i.kind = 'other' and (i.case_id is not null or i.classification -> 'reasons' ? 'staff-auth-failed')) or i.collides_with is not null)`, db`coalesce(c.priority, false) desc, i.received_at`),
     countPriorityCases(db, w.dueBefore),
   ]);
-  return { awaitingReview, overdue, dueToday, escalations, awaitingConfirmation, adrHorizon, deadlockRequests, bounces, quarantined, heldMail, priorityCases };
+  return { commands, heldAlerts, awaitingReview, overdue, dueToday, escalations, awaitingConfirmation, adrHorizon, deadlockRequests, bounces, quarantined, heldMail, priorityCases };
 }
 
-/** `from` must name the section's case `c` (joined or left-joined); rows come priority first, then by `order`. */
+/** `from` must name the section's case `c` (joined or left-joined); `order` puts priority first where the section has cases. */
 async function loadSection<T>(db: Db, columns: Fragment, from: Fragment, order: Fragment, maxItems: number): Promise<Section<T>> {
   const [rows, byStatus] = await Promise.all([
-    db`select ${columns} ${from} order by coalesce(c.priority, false) desc, ${order} limit ${maxItems}`,
+    db`select ${columns} ${from} order by ${order} limit ${maxItems}`,
     db<{ status: string | null; n: number }[]>`select c.status, count(*)::int as n ${from} group by c.status order by c.status`,
   ]);
   return { rows: rows as unknown as T[], total: byStatus.reduce((sum, s) => sum + s.n, 0), statuses: byStatus.map((s) => s.status) };
+}
+
+/** Staff alerts held back by the per-sender cap, one row per sender. */
+async function loadHeldAlerts(db: Db, since: Date, maxItems: number): Promise<Section<HeldAlertRow>> {
+  const held = db`from outbound_messages where about_sender is not null and kind = 'staff_alert' and status = 'suppressed' and created_at >= ${since}`;
+  const [rows, [senders]] = await Promise.all([
+    db<HeldAlertRow[]>`select about_sender as sender, count(*)::int as held ${held} group by about_sender order by count(*) desc, about_sender limit ${maxItems}`,
+    db<[{ n: number }]>`select count(distinct about_sender)::int as n ${held}`,
+  ]);
+  return { rows, total: senders.n, statuses: [null] };
 }
 
 /** The same three sets as the sections that count them, so a case in two of them counts once. */

@@ -14,10 +14,13 @@ const OWED: Record<string, string> = {
   adr: 'ADR notice at 8 weeks (R14)',
 };
 
-/** Where to find the rest of a section whose rows have no case. */
-const WITHOUT_CASE: Record<string, string> = {
+/** Where to find the rest of a section's rows that have no case (in the database). */
+const WITHOUT_CASE = {
   bounces: "outbound_messages where status in ('bounced', 'failed')",
+  heldMail: "inbound_messages where kind = 'other' or collides_with is not null",
   quarantined: "inbound_messages where kind = 'quarantined'",
+  commands: "outbound_messages where kind = 'command_receipt'",
+  heldAlerts: "outbound_messages where kind = 'staff_alert' and status = 'suppressed'",
 };
 
 /**
@@ -47,8 +50,10 @@ export function composeDigest(facts: DigestFacts, now: Date, cal: BusinessCalend
     section('8-week horizon: ADR notice due (R14)', facts.adrHorizon, (r) => line(r, `ADR notice ${when(r.due_at)}; resolve or flag vexatious/out-of-jurisdiction if that applies`)),
     section('Deadlock letters requested, awaiting decision (R15)', facts.deadlockRequests, (r) => line(r, 'decide: #deadlock or #refuse-deadlock timely|vexatious|jurisdiction')),
     section('Bounced or failed messages', facts.bounces, (r) => mailLine(r, 'our message did not arrive'), WITHOUT_CASE.bounces),
-    section('Mail held for staff', facts.heldMail, (r) => mailLine(r, 'message not acted on')),
+    section('Mail held for staff', facts.heldMail, (r) => mailLine({ ...r, detail: whyHeld(r.reasons ?? []) }, 'message not acted on'), WITHOUT_CASE.heldMail),
     section('Quarantined mail', facts.quarantined, (r) => mailLine(r, 'quarantined'), WITHOUT_CASE.quarantined),
+    section('Email commands carried out, by staff member', { ...facts.commands, statuses: [null] }, (r) => ({ reference: r.staff, text: `${/#[a-z-]+/.exec(r.subject)?.[0] ?? 'command'} on ${r.reference ?? '-'} at ${when(r.at)}`, priority: false }), WITHOUT_CASE.commands),
+    section('Staff alerts held back (daily cap per sender)', facts.heldAlerts, (r) => ({ reference: r.sender, text: `${r.held} alert${r.held === 1 ? '' : 's'} not emailed; each is on its case's record`, priority: false }), WITHOUT_CASE.heldAlerts),
   ].filter((s) => s.lines.length > 0);
   return { organisation, date: cal.formatLocal(now), counts, sections };
 }
@@ -69,7 +74,13 @@ function line(r: { reference: string; priority: boolean; subject: string }, text
 }
 
 function mailLine(r: MailRow, what: string): DigestLine {
-  return { reference: r.reference ?? '-', text: `${what}: ${truncate(r.subject ?? '(no subject)')}${r.detail ? ` [${truncate(r.detail, 80)}]` : ''}`, priority: r.priority };
+  return { reference: r.reference ?? '-', text: `${what}: ${truncate(r.subject ?? '(no subject)')}${r.detail ? ` [${truncate(r.detail, 120)}]` : ''}`, priority: r.priority };
+}
+
+/** The reason that matters to staff first: a refusal, a failed authentication, a reused Message-ID. */
+function whyHeld(reasons: readonly string[]): string {
+  const telling = reasons.filter((r) => /^(refused|staff-auth-failed|sender-auth|message-id-collision|names-reference|thread-sender)/.test(r));
+  return (telling.length > 0 ? telling : reasons).join('; ');
 }
 
 function truncate(s: string, n = 60): string {

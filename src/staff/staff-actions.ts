@@ -21,7 +21,7 @@ export interface StaffAction {
 export async function runStaffCommand(tx: Db, deps: LifecycleDeps, a: StaffAction): Promise<Decision> {
   const ctx = { eventKey: a.eventKey, actor: `staff:${a.staff.email}`, inboundMessageId: a.inboundMessageId, staffAddress: a.answerByEmail ? a.staff.email : undefined, answering: a.messageId };
   const event = a.parsed.ok
-    ? { type: 'staff_command' as const, command: a.parsed.command, staff: { email: a.staff.email, role: a.staff.role, id: a.staff.id } }
+    ? { type: 'staff_command' as const, command: a.parsed.command, staff: { email: a.staff.email, role: a.staff.role, id: a.staff.id }, channel: a.answerByEmail ? ('email' as const) : ('cli' as const) }
     : { type: 'invalid_command' as const, error: a.parsed.error };
   return advanceCase(tx, deps, a.caseId, event, ctx);
 }

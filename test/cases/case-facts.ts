@@ -80,7 +80,7 @@ export function withdrawnCase(over: Partial<CaseFacts> = {}): CaseFacts {
 }
 
 export function staffDoes(f: CaseFacts, command: StaffCommand, staff: Staff = REP, now: Date = NOW): Decision {
-  return decide(f, { type: 'staff_command', command, staff }, now);
+  return decide(f, { type: 'staff_command', command, staff, channel: 'cli' }, now);
 }
 
 export function customerSays(f: CaseFacts, kind: Extract<LifecycleEvent, { type: 'customer_message' }>['kind'], now: Date = NOW): Decision {

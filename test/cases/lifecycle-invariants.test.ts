@@ -84,7 +84,7 @@ class Run {
     const roll = this.rand();
     if (scheduler === 'any-order' && roll < 0.25) return { type: 'deadline_due', kind: this.pick(ALL_DEADLINE_KINDS) };
     if (roll < 0.45) return { type: 'customer_message', kind: this.pick(CUSTOMER_KINDS) };
-    if (roll < 0.85) return { type: 'staff_command', command: this.pick(ALL_COMMANDS), staff: this.pick(STAFF) };
+    if (roll < 0.85) return { type: 'staff_command', command: this.pick(ALL_COMMANDS), staff: this.pick(STAFF), channel: this.rand() < 0.5 ? 'email' : 'cli' };
     if (roll < 0.9) return { type: 'message_sent', kind: this.pick(['ack', 'ack', 'progress', 'outcome']) };
     if (roll < 0.93) return { type: 'bounced', outboundKind: 'progress', recipient: 'ann@example.net', diagnostic: '550 unknown user' };
     if (roll < 0.96) return { type: 'send_failed', outboundKind: 'outcome', error: '421 try later' };

@@ -356,3 +356,49 @@ describe('decide: staff commands', () => {
     });
   });
 });
+
+describe('decide: undoing a command, and the receipt an email command earns', () => {
+  it('#reopen reopens a withdrawn case and plans its deadlines again', () => {
+    const f = withdrawnCase();
+    const d = staffDoes(f, { verb: 'reopen' });
+    expect(d.error).toBeUndefined();
+    expect(d.patch).toMatchObject({ status: 'open', closedAt: null, closureReason: null, reopenedCount: f.reopenedCount + 1 });
+    expect(d.history[0]).toEqual({ event: 'case.reopened', data: { reason: 'staff reopened it', was: 'withdrawn' } });
+    expect(planned(apply(f, d))).toContain('update');
+  });
+
+  it('#reopen on an open case is refused', () => {
+    expect(staffDoes(openCase(), { verb: 'reopen' }).error).toBe('the case is open, not closed; nothing to reopen');
+  });
+
+  it('#unflag takes a flag off and recomputes priority (R8)', () => {
+    const d = staffDoes(openCase({ flags: ['urgent'], priority: true }), { verb: 'unflag', flag: 'urgent' });
+    expect(d.patch).toMatchObject({ flags: [], priority: false });
+    expect(d.history).toEqual([{ event: 'flag.removed', data: { flag: 'urgent', rule: 'R8' } }]);
+    expect(staffDoes(openCase(), { verb: 'unflag', flag: 'harm' }).error).toBe('the case is not flagged harm');
+  });
+
+  it.each(cases)('%s by email earns its sender a receipt saying what was done and how to undo it; by CLI none', (_name, command) => {
+    const f = caseFacts();
+    const byEmail = decide(f, { type: 'staff_command', command, staff: REP, channel: 'email' }, NOW);
+    const receipt = byEmail.sends.find((s) => s.kind === 'command_receipt');
+    expect(receipt).toMatchObject({ to: 'actor', automatic: false, data: { verb: command.verb } });
+    expect((receipt!.data!.done as string[])[0]!.length).toBeGreaterThan(10);
+    expect(String(receipt!.data!.undo).length).toBeGreaterThan(10);
+    expect(decide(f, { type: 'staff_command', command, staff: REP, channel: 'cli' }, NOW).sends.some((s) => s.kind === 'command_receipt')).toBe(false);
+  });
+
+  it('a refused command earns no receipt, only its error', () => {
+    const d = decide(closedCase(), { type: 'staff_command', command: { verb: 'withdrawn' }, staff: REP, channel: 'email' }, NOW);
+    expect(d.error).toBeDefined();
+    expect(d.sends).toEqual([]);
+  });
+
+  it('a customer action refused for its sender changes nothing on the case and alerts staff', () => {
+    const d = decide(awaitingCase(), { type: 'customer_action_refused', kind: 'confirmation', from: 'a@example.com', reason: 'sender authentication failed (dmarc=fail for example.com)' }, NOW);
+    expect(d.patch).toEqual({});
+    expect(d.kept).toEqual([]);
+    expect(d.sends).toEqual([expect.objectContaining({ kind: 'staff_alert', to: 'staff' })]);
+    expect(d.history).toEqual([{ event: 'customer_action.refused', data: { kind: 'confirmation', from: 'a@example.com', reason: 'sender authentication failed (dmarc=fail for example.com)' } }]);
+  });
+});

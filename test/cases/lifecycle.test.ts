@@ -433,7 +433,7 @@ describe('decide is pure', () => {
     const f = awaitingCase({ flags: ['urgent'] });
     const copy = structuredClone(f);
     decide(f, { type: 'customer_message', kind: 'not_resolved' }, NOW);
-    decide(f, { type: 'staff_command', command: { verb: 'flag', flag: 'harm' }, staff: { email: 'rep@example.com', role: 'rep', id: 1n } }, NOW);
+    decide(f, { type: 'staff_command', command: { verb: 'flag', flag: 'harm' }, staff: { email: 'rep@example.com', role: 'rep', id: 1n }, channel: 'email' }, NOW);
     expect(f).toEqual(copy);
   });
 

@@ -52,7 +52,9 @@ describe('the running worker through a Postgres outage', () => {
     const relay = await startSmtpSink({ delayMs: 20 });
     sink = relay;
     const intake = await freePort();
-    worker = await startWorker({ DATABASE_URL: url, REDRESS_DATA_DIR: path.join(dir, database), SMTP_URL: relay.url, SMTP_LISTEN: `127.0.0.1:${intake}`, ...env });
+    // One test client stands for many MTAs: the intake's per-client limits are not what is tested here.
+    const limits = { SMTP_LISTEN_MAX_CLIENTS: '100', SMTP_LISTEN_CONNECTIONS_PER_MINUTE: '1000' };
+    worker = await startWorker({ DATABASE_URL: url, REDRESS_DATA_DIR: path.join(dir, database), SMTP_URL: relay.url, SMTP_LISTEN: `127.0.0.1:${intake}`, ...limits, ...env });
     return { intake, url, relay };
   }
 

@@ -55,7 +55,7 @@ describe('the running worker and an unreliable relay', () => {
     const first = await startSmtpSink();
     sinks.push(first);
     const intake = await freePort();
-    worker = await startWorker({ DATABASE_URL: db.url, REDRESS_DATA_DIR: dir, SMTP_URL: first.url, SMTP_LISTEN: `127.0.0.1:${intake}` });
+    worker = await startWorker({ DATABASE_URL: db.url, REDRESS_DATA_DIR: dir, SMTP_URL: first.url, SMTP_LISTEN: `127.0.0.1:${intake}`, SMTP_LISTEN_CONNECTIONS_PER_MINUTE: '1000' });
     expect(await mailToIntake(intake, 'before-outage@customer.test')).toBe(250);
     await first.waitFor(1, 10_000);
 

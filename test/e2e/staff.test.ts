@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { caseDetail } from '../../src/cases/case-view.ts';
 import { addStaff } from '../../src/staff/staff-repo.ts';
 import { header, messageIdOf, rawMail, startE2E, type E2E } from '../helpers/e2e.ts';
-import { caseRow, historyEvents, openCase, sentTo, staffSays } from '../helpers/e2e-cases.ts';
+import { caseRow, historyEvents, kindOf, openCase, sentTo, staffSays } from '../helpers/e2e-cases.ts';
 
 /**
  * Staff acting by email (POLICY R5, R6, R15, R17 and "Who may do what by email"): commands
@@ -37,8 +37,10 @@ describe('staff by email, end to end', () => {
     expect(detail?.owner_role).toBe('supervisor');
     const escalation = detail?.history.find((h) => h.event === 'escalated.supervisor');
     expect(escalation).toMatchObject({ actor: `staff:${RITA}`, data: { rule: 'R5' } });
-    // An internal hand-over: the customer is not written to, and nobody gets an error.
-    expect(e.sink.messages.slice(before)).toHaveLength(0);
+    // An internal hand-over: the customer is not written to; Rita gets only the receipt for her command.
+    const after = e.sink.messages.slice(before);
+    expect(after.map((m) => [kindOf(m), m.envelope.to])).toEqual([['command_receipt', [RITA]]]);
+    expect(after[0]!.parsed.text).toContain('Made a supervisor the owner (R5).');
 
     e.at('2026-09-02T07:30:00Z'); // Wednesday 08:30: the digest lists it with the supervisor
     await e.runDue();

@@ -8,6 +8,9 @@ import { silentLog, type TestDb } from './db.ts';
 
 export type TestClock = ReturnType<typeof manualClock>;
 
+/** The authserv-id of the MTA the tests pretend sits in front of every mailbox. */
+export const TEST_AUTHSERV_ID = 'mx.redress.test';
+
 export interface TestApp extends App {
   clock: TestClock;
   dataDir: string;
@@ -16,7 +19,7 @@ export interface TestApp extends App {
 /** The production composition root over a test database, a hand-moved clock and a temp data dir. */
 export async function createTestApp(db: TestDb, env: Record<string, string> = {}, start = '2026-11-02T10:00:00Z'): Promise<TestApp> {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'redress-app-'));
-  const config = loadConfig({ DATABASE_URL: db.url, REDRESS_DATA_DIR: dataDir, LOG_LEVEL: 'silent', COMPLAINTS_ADDRESS: 'complaints@redress.test', ...env });
+  const config = loadConfig({ DATABASE_URL: db.url, REDRESS_DATA_DIR: dataDir, LOG_LEVEL: 'silent', COMPLAINTS_ADDRESS: 'complaints@redress.test', ...(env.IMAP_URL ? { AUTHSERV_ID: TEST_AUTHSERV_ID } : {}), ...env });
   const clock = manualClock(start);
   const app = await openApp(config, { log: silentLog, clock });
   return {

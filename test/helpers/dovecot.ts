@@ -21,6 +21,8 @@ export interface Dovecot {
   dir: string;
   /** imap://user:secret@127.0.0.1:port/MAILBOX (default INBOX). */
   url(user: string, mailbox?: string, port?: number): string;
+  /** imap://user@127.0.0.1:port/MAILBOX: no password, for OAuth2 sign-in. */
+  tokenUrl(user: string, mailbox?: string): string;
   /** APPENDs a message; returns its UID. A past internalDate sticks (a future one is clamped to now). */
   append(user: string, raw: Buffer | string, opts?: { internalDate?: Date; flags?: string[]; mailbox?: string }): Promise<number>;
   /** Messages in a mailbox, in UID order; [] when the mailbox does not exist. */
@@ -33,15 +35,24 @@ export interface Dovecot {
   stop(): Promise<void>;
 }
 
+export interface DovecotOptions {
+  /**
+   * Also sign in with OAuth2 (XOAUTH2, OAUTHBEARER): Dovecot's oauth2 passdb asks this RFC 7662
+   * introspection endpoint about each token. PLAIN and LOGIN keep the static password.
+   */
+  oauth2IntrospectionUrl?: string;
+}
+
 /** A throwaway Dovecot: any user logs in with password `secret`, maildir under a temp dir. */
-export async function startDovecot(): Promise<Dovecot> {
+export async function startDovecot(opts: DovecotOptions = {}): Promise<Dovecot> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'redress-dovecot-'));
   await fs.chmod(dir, 0o755); // Dovecot's unprivileged processes must reach the sockets and mail below it
   await fs.mkdir(path.join(dir, 'mail'), { mode: 0o777 });
   await fs.chmod(path.join(dir, 'mail'), 0o777);
   const port = await freePort();
   const conf = path.join(dir, 'dovecot.conf');
-  await fs.writeFile(conf, config(dir, port));
+  await fs.writeFile(conf, config(dir, port, opts.oauth2IntrospectionUrl !== undefined));
+  if (opts.oauth2IntrospectionUrl !== undefined) await fs.writeFile(path.join(dir, 'oauth2.conf.ext'), oauth2Config(opts.oauth2IntrospectionUrl));
   try {
     await new Promise<void>((resolve, reject) => {
       // Dovecot daemonises: stdio must not be piped or the pipe stays open after it forks.
@@ -91,6 +102,7 @@ export async function startDovecot(): Promise<Dovecot> {
     dir,
     url: (user, mailbox = 'INBOX', viaPort = port) =>
       `imap://${encodeURIComponent(user)}:${DOVECOT_PASSWORD}@127.0.0.1:${viaPort}/${encodeURIComponent(mailbox)}`,
+    tokenUrl: (user, mailbox = 'INBOX') => `imap://${encodeURIComponent(user)}@127.0.0.1:${port}/${encodeURIComponent(mailbox)}`,
     append: async (user, raw, opts = {}) => {
       const client = await clientFor(user);
       const mailbox = opts.mailbox ?? 'INBOX';
@@ -138,7 +150,7 @@ export async function startDovecot(): Promise<Dovecot> {
   };
 }
 
-function config(dir: string, port: number): string {
+function config(dir: string, port: number, oauth2: boolean): string {
   // As root, Dovecot refuses to run mail as root: use its own users. As anyone else, run everything as that user.
   const asRoot = process.getuid?.() === 0;
   const me = os.userInfo().username;
@@ -153,7 +165,7 @@ protocols = imap
 listen = 127.0.0.1
 ssl = no
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = plain login${oauth2 ? ' xoauth2 oauthbearer' : ''}
 auth_failure_delay = 0
 default_internal_user = ${internal}
 default_internal_group = ${internal}
@@ -164,10 +176,7 @@ first_valid_uid = 1
 mail_location = maildir:${dir}/mail/%u
 mail_max_userip_connections = 1000
 mail_fsync = never
-passdb {
-  driver = static
-  args = password=${DOVECOT_PASSWORD}
-}
+${passdbs(dir, oauth2)}
 userdb {
   driver = static
   args = uid=${internal} gid=${internal} home=${dir}/mail/%u
@@ -188,6 +197,32 @@ service anvil {
     mode = 0
   }
 }
+`;
+}
+
+/** With OAuth2, tokens go to the oauth2 passdb and passwords to the static one. */
+function passdbs(dir: string, oauth2: boolean): string {
+  const password = `passdb {
+  driver = static
+  args = password=${DOVECOT_PASSWORD}
+${oauth2 ? '  mechanisms = plain login\n' : ''}}`;
+  if (!oauth2) return password;
+  return `passdb {
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = ${dir}/oauth2.conf.ext
+}
+${password}`;
+}
+
+/** Tokens are checked on every sign-in (no auth cache), so a revoked or expired one is refused at once. */
+function oauth2Config(introspectionUrl: string): string {
+  return `introspection_mode = post
+introspection_url = ${introspectionUrl}
+username_attribute = username
+active_attribute = active
+active_value = true
+timeout_msecs = 5000
 `;
 }
 

@@ -41,13 +41,13 @@ export function kindOf(m: SinkMessage): string | undefined {
   return header(m, 'x-redress-kind');
 }
 
-export async function caseRow(e: E2E, reference: string): Promise<Record<string, unknown>> {
+export async function caseRow(e: Pick<E2E, 'db'>, reference: string): Promise<Record<string, unknown>> {
   const [row] = await e.db.sql`select * from cases where reference = ${reference}`;
   if (!row) throw new Error(`no case ${reference}`);
   return row;
 }
 
-export async function historyEvents(e: E2E, reference: string): Promise<{ event: string; actor: string; data: Record<string, unknown> }[]> {
+export async function historyEvents(e: Pick<E2E, 'db'>, reference: string): Promise<{ event: string; actor: string; data: Record<string, unknown> }[]> {
   return e.db.sql<{ event: string; actor: string; data: Record<string, unknown> }[]>`
     select h.event, h.actor, h.data from case_history h join cases c on c.id = h.case_id where c.reference = ${reference} order by h.id`;
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createImapSource, type DrainStats } from '../../src/intake/imap-source.ts';
 import { runDue, type RunDueStats } from '../../src/jobs/run-due.ts';
-import { createTestApp, type TestApp } from './app.ts';
+import { createTestApp, TEST_AUTHSERV_ID, type TestApp } from './app.ts';
 import { createTestDb, silentLog, type TestDb } from './db.ts';
 import { startDovecot, type Dovecot } from './dovecot.ts';
 import { startSmtpSink, type SinkMessage, type SmtpSink, type SmtpSinkOptions } from './smtp-sink.ts';
@@ -16,6 +16,10 @@ export interface E2E {
   at(iso: string): void;
   /** Delivers a raw message to the complaints mailbox, received now (INTERNALDATE), and drains it. */
   deliver(raw: string): Promise<DrainStats>;
+  /** Puts a raw message in the mailbox without draining it (for bursts). */
+  append(raw: string): Promise<void>;
+  /** Drains the mailbox once. */
+  drain(): Promise<DrainStats>;
   /** Mail from someone to the complaints address; returns its Message-ID (no brackets). */
   email(m: Mail): Promise<string>;
   runDue(): Promise<RunDueStats>;
@@ -28,6 +32,11 @@ export interface Mail {
   from: string;
   subject: string;
   body: string;
+  /**
+   * Fields our MTA prepends (top of the message). Default: the MTA's Authentication-Results
+   * saying dmarc=pass for the From domain, as a deployment with AUTHSERV_ID gets. `[]` sends none.
+   */
+  trace?: string[];
   inReplyTo?: string;
   references?: string[];
   headers?: Record<string, string>;
@@ -35,6 +44,8 @@ export interface Mail {
 }
 
 /** `sinkOptions` (optional) shapes the outbound SMTP sink, e.g. `reject` to answer 451 or 550 for a recipient. */
+export { TEST_AUTHSERV_ID };
+
 export async function startE2E(env: Record<string, string> = {}, start = '2026-09-01T10:00:00Z', sinkOptions: SmtpSinkOptions = {}): Promise<E2E> {
   const [dovecot, sink, db] = await Promise.all([startDovecot(), startSmtpSink(sinkOptions), createTestDb()]);
   const mailbox = `complaints-${randomBytes(4).toString('hex')}`;
@@ -55,6 +66,10 @@ export async function startE2E(env: Record<string, string> = {}, start = '2026-0
     mailbox,
     at: (iso) => app.clock.set(iso),
     deliver,
+    append: async (raw) => {
+      await dovecot.append(mailbox, raw, { internalDate: app.clock.now() });
+    },
+    drain: () => source.drainOnce(),
     email: async (m) => {
       const id = `${randomBytes(8).toString('hex')}@customer.test`;
       await deliver(rawMail(m, id, app.clock.now()));
@@ -71,6 +86,7 @@ export async function startE2E(env: Record<string, string> = {}, start = '2026-0
 
 export function rawMail(m: Mail, messageId: string, date: Date): string {
   const lines = [
+    ...(m.trace ?? [dmarcPass(m.from)]),
     `From: ${m.from}`,
     `To: ${m.to ?? 'complaints@redress.test'}`,
     `Subject: ${m.subject}`,
@@ -86,6 +102,12 @@ export function rawMail(m: Mail, messageId: string, date: Date): string {
     '',
   ];
   return lines.join('\r\n');
+}
+
+/** What our MTA writes for mail whose From domain passed DMARC. */
+export function dmarcPass(from: string, authservId = TEST_AUTHSERV_ID): string {
+  const domain = /@([^>\s]+)/.exec(from)?.[1]?.toLowerCase() ?? 'unknown.invalid';
+  return `Authentication-Results: ${authservId}; spf=pass smtp.mailfrom=${domain}; dmarc=pass header.from=${domain}`;
 }
 
 export function header(m: SinkMessage, name: string): string | undefined {

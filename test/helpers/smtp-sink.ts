@@ -16,6 +16,8 @@ export interface SmtpSink {
   messages: SinkMessage[];
   /** Messages whose data has begun to arrive (stored or not). */
   readonly started: number;
+  /** Successful sign-ins (with `auth`), in order. */
+  signIns: { method: string; username: string }[];
   /** Resolves once `n` messages have arrived in total; rejects after `timeoutMs`. */
   waitFor(n: number, timeoutMs?: number): Promise<void>;
   clear(): void;
@@ -29,22 +31,43 @@ export interface SmtpSinkOptions {
   port?: number;
   /** Wait this long before answering each message, like a slower relay. */
   delayMs?: number;
+  /** Require sign-in with one of `methods`; `check` says whether the password or access token is good. */
+  auth?: {
+    methods: ('XOAUTH2' | 'PLAIN' | 'LOGIN')[];
+    check(login: { method: string; username: string; password?: string; accessToken?: string }): boolean;
+    /** Refuse a token with a bare 535 instead of the XOAUTH2 error challenge (334), as some servers do. */
+    refuseOutright?: boolean;
+  };
 }
 
 /** A relay on loopback: no auth, no TLS, quick to close. */
 export const PLAIN_RELAY: SMTPServerOptions = { secure: false, authOptional: true, disabledCommands: ['AUTH', 'STARTTLS'], logger: false, closeTimeout: 200 };
 
 /**
- * An in-process SMTP server that keeps what it receives: no auth, no TLS. A message is
+ * An in-process SMTP server that keeps what it receives: no TLS, no auth unless asked. A message is
  * answered 250 only after it is parsed and stored, so when a client's send resolves the
  * message is already in `messages`.
  */
 export async function startSmtpSink(opts: SmtpSinkOptions = {}): Promise<SmtpSink> {
   const messages: SinkMessage[] = [];
+  const signIns: SmtpSink['signIns'] = [];
   const waiters = new Set<() => void>();
   let started = 0;
+  const auth = opts.auth;
   const server = new SMTPServer({
     ...PLAIN_RELAY,
+    authOptional: !auth,
+    disabledCommands: auth ? ['STARTTLS'] : ['AUTH', 'STARTTLS'],
+    ...(auth && { authMethods: auth.methods, allowInsecureAuth: true }),
+    onAuth(login, _session, callback) {
+      const good = auth?.check({ method: login.method, username: login.username ?? '', password: login.password ?? undefined, accessToken: login.accessToken ?? undefined }) ?? false;
+      if (good) {
+        signIns.push({ method: login.method, username: login.username ?? '' });
+        return callback(null, { user: login.username });
+      }
+      if (login.method !== 'XOAUTH2' || auth?.refuseOutright) return callback(Object.assign(new Error('Authentication failed'), { responseCode: 535 }));
+      callback(null, { data: { status: '401', schemes: 'bearer' } });
+    },
     onRcptTo(address, _session, callback) {
       const refusal = opts.reject?.(address.address);
       callback(refusal ? Object.assign(new Error(refusal.message), { responseCode: refusal.code }) : null);
@@ -73,6 +96,7 @@ export async function startSmtpSink(opts: SmtpSinkOptions = {}): Promise<SmtpSin
     get started() {
       return started;
     },
+    signIns,
     waitFor(n, timeoutMs = 5000) {
       if (messages.length >= n) return Promise.resolve();
       return new Promise<void>((resolve, reject) => {

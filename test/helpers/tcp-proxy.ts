@@ -12,6 +12,9 @@ export interface TcpProxy {
   dropAll(): void;
   /** Drops everything once `when(bytesFromTarget)` holds: a cut in the middle of a server response. */
   dropWhen(when: (bytesFromTarget: number) => boolean): Promise<void>;
+  /** Drops every connection and refuses new ones until `restore()`: the target is unreachable. */
+  cut(): void;
+  restore(): void;
   stop(): Promise<void>;
 }
 
@@ -27,12 +30,17 @@ export async function startProxy(targetPort: number, targetHost = '127.0.0.1', o
   let connections = 0;
   let bytesFromTarget = 0;
   let trigger: { when: (n: number) => boolean; fired: () => void } | undefined;
+  let refusing = false;
 
   const dropAll = () => {
     for (const s of sockets) s.resetAndDestroy();
     sockets.clear();
   };
   const server = net.createServer((client) => {
+    if (refusing) {
+      client.resetAndDestroy();
+      return;
+    }
     connections += 1;
     if (opts.stall?.(connections)) {
       sockets.add(client);
@@ -84,6 +92,13 @@ export async function startProxy(targetPort: number, targetHost = '127.0.0.1', o
     stallsAbandonedAt,
     dropAll,
     dropWhen: (when) => new Promise<void>((fired) => (trigger = { when, fired })),
+    cut: () => {
+      refusing = true;
+      dropAll();
+    },
+    restore: () => {
+      refusing = false;
+    },
     stop: async () => {
       dropAll();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { classify, replyKind } from '../../src/intake/classify.ts';
 import { parseMessage } from '../../src/intake/parse.ts';
 import { extractThreadKeys } from '../../src/intake/thread-keys.ts';
+import { judgeSender, NO_AUTH } from '../../src/intake/sender-auth.ts';
 import type { ClassifyContext, ParsedMessage, ThreadMatch } from '../../src/intake/types.ts';
 
 const limits = { maxMessageBytes: 25 * 1024 * 1024, maxAttachments: 50, maxHeaderBytes: 256 * 1024, maxMimeDepth: 20 };
@@ -30,6 +31,7 @@ function context(over: Partial<ClassifyContext> = {}): ClassifyContext {
     ownAddresses: new Set(['complaints@redress.test']),
     staffAddresses: new Set(['alex@redress.test']),
     staffAuthRequired: false,
+    senderAuth: NO_AUTH,
     thread: null,
     namedReference: null,
     missingFactsMinWords: 8,
@@ -174,17 +176,22 @@ describe('classify: read receipts and spam', () => {
 describe('classify: staff act by email only from staff addresses that pass authentication (POLICY: who may do what)', () => {
   it('a staff message counts for the case it names', async () => {
     const cls = classify(await fixture('staff-note.eml'), context({ namedReference: { ...thread, via: 'reference' } }));
-    expect(cls).toEqual({ kind: 'staff', reasons: ['staff-address'], caseId: 42n });
+    expect(cls).toEqual({ kind: 'staff', reasons: ['staff-address', 'staff-auth-not-required'], caseId: 42n });
   });
 
+  const withAuth = (msg: ParsedMessage, authservId: string) => context({ staffAuthRequired: true, senderAuth: judgeSender(authservId, undefined, msg.headerLines, msg.from?.address) });
+
   it('passes when our server recorded dmarc=pass for the staff domain', async () => {
-    const cls = classify(await fixture('staff-note.eml'), context({ staffAuthRequired: true, authservId: 'mx.redress.test' }));
-    expect(cls.kind).toBe('staff');
+    const msg = await fixture('staff-note.eml');
+    expect(classify(msg, withAuth(msg, 'mx.redress.test'))).toEqual({ kind: 'staff', reasons: ['staff-address', 'staff-auth-passed'] });
   });
 
   it('fails when the Authentication-Results header is not from our server', async () => {
-    const cls = classify(await fixture('staff-note.eml'), context({ staffAuthRequired: true, authservId: 'mx.other.test' }));
-    expect(cls).toEqual({ kind: 'other', reasons: ['staff-auth-failed'] });
+    const msg = await fixture('staff-note.eml');
+    expect(classify(msg, withAuth(msg, 'mx.other.test'))).toEqual({
+      kind: 'other',
+      reasons: ['staff-auth-failed', 'sender-auth: none (no Authentication-Results from mx.other.test at the top of the message)'],
+    });
   });
 
   it('fails without a passing result for the sender domain', async () => {
@@ -193,7 +200,12 @@ describe('classify: staff act by email only from staff addresses that pass authe
       'From: alex@redress.test',
       'Subject: CMP-2026-000042 close',
     ]);
-    expect(classify(msg, context({ staffAuthRequired: true, authservId: 'mx.redress.test' })).kind).toBe('other');
+    expect(classify(msg, withAuth(msg, 'mx.redress.test'))).toEqual({ kind: 'other', reasons: ['staff-auth-failed', 'sender-auth: fail (dmarc=fail for redress.test)'] });
+  });
+
+  it('refuses staff mail with no sender authentication at all when it is required', async () => {
+    const msg = await email(['From: alex@redress.test', 'Subject: CMP-2026-000042 close']);
+    expect(classify(msg, context({ staffAuthRequired: true })).kind).toBe('other');
   });
 });
 

@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { classify } from '../../src/intake/classify.ts';
 import { parseMessage } from '../../src/intake/parse.ts';
+import { NO_AUTH } from '../../src/intake/sender-auth.ts';
 import type { ClassifyContext } from '../../src/intake/types.ts';
 import { testConfig } from '../helpers/test-config.ts';
 
@@ -16,6 +17,7 @@ const emptyContext: ClassifyContext = {
   ownAddresses: new Set(['complaints@redress.test']),
   staffAddresses: new Set(),
   staffAuthRequired: false,
+  senderAuth: NO_AUTH,
   thread: null,
   namedReference: null,
   missingFactsMinWords: 8,

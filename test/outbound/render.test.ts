@@ -62,6 +62,7 @@ const samples: { [K in OutboundKind]: DataFor<K> } = {
     nextSteps: 'Review the case and record a determination by replying DETERMINE.',
   },
   staff_digest: digest,
+  command_receipt: { organisation: 'Redress Telecom', reference: 'CMP-2026-000042', verb: 'withdrawn', done: ['Closed the case as withdrawn by the customer (R17).'], undo: 'Send #reopen.' },
   letter: {
     ...base,
     postalAddress: ['12 Acacia Avenue', 'Leeds', 'LS1 4AB'],
@@ -73,7 +74,7 @@ const samples: { [K in OutboundKind]: DataFor<K> } = {
   },
 };
 
-const customerKinds = OUTBOUND_KINDS.filter((k) => k !== 'staff_alert' && k !== 'staff_digest');
+const customerKinds = OUTBOUND_KINDS.filter((k) => k !== 'staff_alert' && k !== 'staff_digest' && k !== 'command_receipt');
 const render = <K extends OutboundKind>(kind: K, data: DataFor<K>) => renderMessage(kind, data);
 const sample = <K extends OutboundKind>(kind: K, extra: Partial<DataFor<K>> = {}) => render(kind, { ...samples[kind], ...extra });
 

@@ -21,8 +21,8 @@ function errorOf(text: string): string {
 }
 
 describe('staff commands: one vocabulary for email and CLI', () => {
-  it('knows exactly the verbs the lifecycle acts on (R5-R7, R8, R10, R15, R17, R4)', () => {
-    expect([...COMMAND_VERBS].sort()).toEqual(['assign', 'deadlock', 'escalate', 'flag', 'note', 'outcome', 'refuse-deadlock', 'reply', 'withdrawn']);
+  it('knows exactly the verbs the lifecycle acts on (R5-R7, R8, R10, R15, R17, R4), and the two that undo', () => {
+    expect([...COMMAND_VERBS].sort()).toEqual(['assign', 'deadlock', 'escalate', 'flag', 'note', 'outcome', 'refuse-deadlock', 'reopen', 'reply', 'unflag', 'withdrawn']);
   });
 
   describe('R10 #outcome, R3 #note, #reply: text on the same line or the lines below', () => {
