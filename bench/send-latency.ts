@@ -1,4 +1,5 @@
 import { createPool } from '../src/db/pool.ts';
+import { TEST_AUTHSERV_ID } from '../test/helpers/app.ts';
 import type { Dovecot } from '../test/helpers/dovecot.ts';
 import { startWorker } from '../test/helpers/worker.ts';
 import { COMPLAINTS_ADDRESS, complaintRaw, makeComplaint } from './corpus.ts';
@@ -40,7 +41,9 @@ export async function runLatency(ctx: SendsContext, dovecot: Dovecot): Promise<L
   const sink = await startBenchSink();
   ctx.cleanup.defer('stop the latency relay', () => sink.stop());
   const user = `bench-latency-${ctx.cfg.BENCH_SEED}`;
-  const worker = await startWorker({ DATABASE_URL: db.url, REDRESS_DATA_DIR: dataDir, SMTP_URL: sink.url, SMTP_ENABLED: 'false', IMAP_URL: dovecot.url(user), COMPLAINTS_ADDRESS });
+  // IMAP mail comes through an MTA, whose Authentication-Results id the worker must be told.
+  const mta = { AUTHSERV_ID: TEST_AUTHSERV_ID };
+  const worker = await startWorker({ DATABASE_URL: db.url, REDRESS_DATA_DIR: dataDir, SMTP_URL: sink.url, SMTP_ENABLED: 'false', IMAP_URL: dovecot.url(user), COMPLAINTS_ADDRESS, ...mta });
   ctx.cleanup.defer('kill the latency worker if still running', async () => {
     if (worker.running()) worker.kill('SIGKILL');
   });
