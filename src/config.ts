@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { RedressError } from './errors.ts';
+import { LOG_FORMATS } from './log.ts';
 import { validateSettings } from './policy/calendar.ts';
 
 /** Empty strings count as unset, so `FOO=` in a compose file means "use the default". */
@@ -55,6 +56,7 @@ export const configSchema = z.object({
   EMBEDDED_PG_PORT: withDefault(z.coerce.number().int().min(1024).max(65535), 54329),
   REDRESS_NOW: opt(isoInstant),
   LOG_LEVEL: withDefault(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info'),
+  LOG_FORMAT: withDefault(z.enum(LOG_FORMATS), 'auto'),
 
   IMAP_URL: opt(imapUrl),
   IMAP_PROCESSED_FOLDER: withDefault(z.string().min(1), 'Processed'),

@@ -1,4 +1,5 @@
 import type { Db } from '../db/pool.ts';
+import { RedressError } from '../errors.ts';
 import { findCaseByReference, listCases, type CaseRow } from './cases-repo.ts';
 import { listHistory } from './history-repo.ts';
 
@@ -17,8 +18,15 @@ export interface CaseSummary {
   closure_reason: string | null;
 }
 
-export async function caseSummaries(db: Db, status?: string): Promise<CaseSummary[]> {
-  const rows = await listCases(db, status);
+/** `after` is a case reference: the page starts with the case opened after it (keyset on the case id, a stable order). */
+export async function caseSummaries(db: Db, opts: { status?: string; after?: string; limit?: number } = {}): Promise<CaseSummary[]> {
+  let afterId: bigint | undefined;
+  if (opts.after !== undefined) {
+    const after = await findCaseByReference(db, opts.after);
+    if (!after) throw new RedressError('not_found', `no case ${opts.after} to page after`);
+    afterId = after.id;
+  }
+  const rows = await listCases(db, { status: opts.status, afterId, limit: opts.limit });
   const emails = await emailsById(db, rows.flatMap((r) => [r.customer_id, r.representative_id]));
   return rows.map((r) => summary(r, emails));
 }

@@ -52,10 +52,18 @@ export async function findCaseByReference(db: Db, reference: string): Promise<Ca
   return row;
 }
 
-export async function listCases(db: Db, status?: string): Promise<CaseRow[]> {
-  return status
-    ? db<CaseRow[]>`select ${caseColumns(db)} from cases where status = ${status} order by id`
-    : db<CaseRow[]>`select ${caseColumns(db)} from cases order by id`;
+export interface CaseListFilter {
+  status?: string;
+  /** Keyset paging: only cases with a larger id, in id order. */
+  afterId?: bigint;
+  limit?: number;
+}
+
+export async function listCases(db: Db, f: CaseListFilter = {}): Promise<CaseRow[]> {
+  return db<CaseRow[]>`
+    select ${caseColumns(db)} from cases
+    where id > ${f.afterId ?? 0n} ${f.status ? db`and status = ${f.status}` : db``}
+    order by id ${f.limit === undefined ? db`` : db`limit ${f.limit}`}`;
 }
 
 export async function addCaseFlags(db: Db, caseId: bigint, flags: string[], priority: boolean): Promise<void> {

@@ -18,6 +18,37 @@ export interface CaseFacts extends DeadlineFacts {
   closureReason: 'confirmed' | 'no_response' | 'withdrawn' | null;
 }
 
+/** A case as it stands right after intake: new, with nothing done yet. */
+export function newCaseFacts(receivedAt: Date): CaseFacts {
+  return {
+    status: 'new',
+    flags: [],
+    receivedAt,
+    acknowledgedAt: null,
+    reviewedAt: null,
+    lastCustomerContactAt: null,
+    outcomeSentAt: null,
+    directorEscalatedAt: null,
+    directorDeterminedAt: null,
+    technicalSince: null,
+    engineeringRespondedAt: null,
+    adrNoticeSentAt: null,
+    adrWarnedAt: null,
+    ownerRole: 'rep',
+    ownerStaffId: null,
+    priority: false,
+    outcome: null,
+    latestNote: null,
+    latestNoteAt: null,
+    deadlockRequestedAt: null,
+    deadlockDecision: null,
+    deadlockRefusalReason: null,
+    reopenedCount: 0,
+    closedAt: null,
+    closureReason: null,
+  };
+}
+
 /** Who a message goes to: the customer side, the sender of the mail answered (RFC 3834), the staff member who acted, a staff role, or all staff. */
 export type Audience = 'customer' | 'sender' | 'actor' | StaffRole | 'staff';
 

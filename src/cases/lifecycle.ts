@@ -41,7 +41,7 @@ export function decide(f: CaseFacts, e: LifecycleEvent, now: Date): Decision {
       });
     case 'send_failed':
       return decision({
-        sends: [alert('staff', 'A message could not be sent', [`${e.outboundKind}: ${e.error}`], 'Fix the cause, then retry it with `redress outbox retry`.')],
+        sends: [alert('staff', 'A message could not be sent', [`${e.outboundKind}: ${e.error}`], 'Fix the cause, then find it with `redress outbox list --status dead` and send it again with `redress outbox retry ID` (or `--all-dead`).')],
         history: [{ event: 'outbound.failed', data: { kind: e.outboundKind, error: e.error } }],
       });
     case 'invalid_command':

@@ -3,7 +3,7 @@ import { caseDetail, caseSummaries } from '../cases/case-view.ts';
 import type { Config } from '../config.ts';
 import { RedressError } from '../errors.ts';
 import { CASE_ACTIONS, runCaseAction, type CaseActionOptions } from './case-actions.ts';
-import { table, toJson } from './output.ts';
+import { positiveInt, table, toJson } from './output.ts';
 import { withApp } from './with-app.ts';
 
 const STATUSES = ['new', 'open', 'awaiting_confirmation', 'closed', 'withdrawn'];
@@ -13,12 +13,14 @@ export function caseCommands(program: Command, config: () => Config): void {
     .command('cases')
     .description('list cases')
     .option('--status <status>', `only cases in this status (${STATUSES.join(', ')})`)
+    .option('--limit <n>', 'at most N cases (a page); all of them without it', positiveInt('--limit'))
+    .option('--after <reference>', 'the cases opened after this one (pass the last reference of the previous page)')
     .option('--json', 'print JSON')
-    .action(async (opts: { status?: string; json?: boolean }) => {
+    .action(async (opts: { status?: string; limit?: number; after?: string; json?: boolean }) => {
       if (opts.status && !STATUSES.includes(opts.status)) {
         throw new RedressError('invalid_input', `--status must be one of ${STATUSES.join(', ')}, got ${JSON.stringify(opts.status)}`);
       }
-      const cases = await withApp(config, (app) => caseSummaries(app.db.sql, opts.status));
+      const cases = await withApp(config, (app) => caseSummaries(app.db.sql, opts));
       process.stdout.write(
         opts.json ? `${toJson(cases)}\n` : `${table(cases as unknown as Record<string, unknown>[], ['reference', 'status', 'priority', 'flags', 'customer', 'received_at', 'subject'])}\n`,
       );

@@ -4,6 +4,8 @@ import type { App } from '../app.ts';
 import type { Config } from '../config.ts';
 import { RedressError } from '../errors.ts';
 import { createImapSource } from '../intake/imap-source.ts';
+import { createLogger } from '../log.ts';
+import { fileProgress, type FileProgress } from './progress.ts';
 import { toJson } from './output.ts';
 import { withApp } from './with-app.ts';
 
@@ -18,10 +20,22 @@ export function ingestCommand(program: Command, config: () => Config): void {
     .action(async (files: string[], opts: { once?: boolean; receivedAt?: string; json?: boolean }) => {
       if (!opts.once && files.length === 0) throw new RedressError('invalid_input', 'give --once to drain the IMAP mailbox, or one or more .eml files');
       const receivedAt = opts.receivedAt === undefined ? undefined : parseInstant(opts.receivedAt);
-      await withApp(config, async (app) => {
-        if (opts.once) await drainOnce(app, opts.json);
-        if (files.length > 0) await ingestFiles(app, files, receivedAt, opts.json);
-      });
+      const cfg = config();
+      const progress = files.length > 0 ? fileProgress(files.length, 'ingest') : undefined;
+      try {
+        // While the bar is up, log lines go above it rather than through it.
+        const log = progress?.logSink && createLogger(cfg.LOG_LEVEL, cfg.LOG_FORMAT, progress.logSink);
+        await withApp(
+          () => cfg,
+          async (app) => {
+            if (opts.once) await drainOnce(app, opts.json);
+            if (progress) await ingestFiles(app, files, { receivedAt, json: opts.json, progress });
+          },
+          { log },
+        );
+      } finally {
+        progress?.done();
+      }
     });
 }
 
@@ -35,13 +49,15 @@ async function drainOnce(app: App, json?: boolean): Promise<void> {
   process.stdout.write(json ? `${toJson(stats)}\n` : `fetched ${stats.fetched}, stored ${stats.stored}, duplicates ${stats.duplicates}, moved ${stats.moved}\n`);
 }
 
-async function ingestFiles(app: App, files: string[], receivedAt: Date | undefined, json?: boolean): Promise<void> {
+async function ingestFiles(app: App, files: string[], opts: { receivedAt?: Date; json?: boolean; progress: FileProgress }): Promise<void> {
+  const { receivedAt, json, progress } = opts;
   const results = [];
   for (const file of files) {
     const [raw, stat] = await Promise.all([fs.readFile(file), fs.stat(file)]);
     const outcome = await app.process({ raw, receivedAt: receivedAt ?? stat.mtime, source: 'file', sourceRef: file });
     results.push({ file, ...outcome });
-    if (!json) process.stdout.write(`${file}: ${outcome.status} ${outcome.kind}${outcome.caseReference ? ` ${outcome.caseReference}` : ''}${outcome.caseOpened ? ' (new case)' : ''}\n`);
+    progress.advance();
+    if (!json) progress.print(`${file}: ${outcome.status} ${outcome.kind}${outcome.caseReference ? ` ${outcome.caseReference}` : ''}${outcome.caseOpened ? ' (new case)' : ''}\n`);
   }
   if (json) process.stdout.write(`${toJson(results)}\n`);
 }

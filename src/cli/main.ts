@@ -1,12 +1,15 @@
-import { Command, CommanderError, Option } from 'commander';
+import fs from 'node:fs';
+import { Command, CommanderError } from 'commander';
 import { ConfigError, loadConfig } from '../config.ts';
 import { RedressError } from '../errors.ts';
 import { caseCommands } from './cases.ts';
 import { doctorCommand } from './doctor.ts';
 import { retentionCommands } from './retention.ts';
 import { ingestCommand } from './ingest.ts';
+import { outboxCommands } from './outbox.ts';
 import { digestCommand, migrateCommand, runDueCommand, startCommand, statsCommand } from './run.ts';
 import { staffCommands } from './staff.ts';
+import { templatesCommand } from './templates.ts';
 
 export type Env = Record<string, string | undefined>;
 
@@ -28,7 +31,9 @@ export async function runCli(argv: string[], env: Env): Promise<number> {
   staffCommands(program, config);
   doctorCommand(program, config);
   retentionCommands(program, config);
-  program.addOption(new Option('--version').hideHelp()).on('option:version', () => process.stdout.write('redress 0.1.0\n'));
+  outboxCommands(program, config);
+  templatesCommand(program, config);
+  program.version(`redress ${packageVersion()}`, '-V, --version', 'print the version');
 
   try {
     await program.parseAsync(argv);
@@ -40,6 +45,12 @@ export async function runCli(argv: string[], env: Env): Promise<number> {
 
 /** Exit codes besides 0 (ok) and 1 (error): public, like the verbs. */
 const EXIT_CODES: Partial<Record<RedressError['code'], number>> = { not_found: 3, refused: 4 };
+
+/** From package.json beside src/ (or dist/), so a release needs one edit. */
+function packageVersion(): string {
+  const file = new URL('../../package.json', import.meta.url);
+  return (JSON.parse(fs.readFileSync(file, 'utf8')) as { version: string }).version;
+}
 
 function reportError(err: unknown): number {
   if (err instanceof CommanderError) return err.exitCode;

@@ -20,7 +20,7 @@ export function migrateCommand(program: Command, config: () => Config): void {
     .description('apply pending database migrations (forward-only) and exit')
     .action(async () => {
       const cfg = config();
-      const log = createLogger(cfg.LOG_LEVEL);
+      const log = createLogger(cfg.LOG_LEVEL, cfg.LOG_FORMAT);
       const db = await openDatabase(cfg, log);
       try {
         const applied = await migrate(db.sql, log);

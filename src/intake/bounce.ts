@@ -15,8 +15,11 @@ export interface BouncePart {
   content: Buffer;
 }
 
-const DAEMON_LOCAL = /^(mailer-daemon|mailerdaemon|mail-daemon|postmaster|mail\.delivery\.system|mdaemon)$/i;
-const DAEMON_NAME = /^(mail delivery (subsystem|system|service)|mailer-daemon|mail administrator|postmaster|post office)$/i;
+const DAEMON_LOCAL = /^(mailer-daemon|mailerdaemon|mail-daemon|mail\.delivery\.system|mdaemon)$/i;
+const DAEMON_NAME = /^(mail delivery (subsystem|system|service)|mailer-daemon|mail administrator)$/i;
+/** The postmaster is a person too (RFC 5321 4.5.1): a sign of a bounce only beside another. */
+const POSTMASTER_LOCAL = /^post[-_.]?master$/i;
+const POSTMASTER_NAME = /^(postmaster|post office)$/i;
 const BOUNCE_SUBJECT = new RegExp(
   [
     '^undeliver(ed|able)\\b',
@@ -48,12 +51,15 @@ export function bounceEvidence(msg: BounceView, hasStatusPart: boolean): string[
   const reasons: string[] = [];
   if (msg.contentType === 'multipart/report' && msg.reportType === 'delivery-status') reasons.push('report-type: delivery-status');
   else if (hasStatusPart) reasons.push('message/delivery-status part');
-  if (isDaemon(msg.from)) reasons.push(`from: ${msg.from?.address || msg.from?.name}`);
+  const sender = daemonSender(msg.from);
+  const from = `from: ${msg.from?.address || msg.from?.name}`;
+  if (sender === 'daemon') reasons.push(from);
   // A customer may title a complaint "Delivery failed" (a router that never came): the subject
   // counts only beside machine signs, a null sender, Auto-Submitted, or mail-system wording.
-  if (BOUNCE_SUBJECT.test(msg.subject.trim()) && (reasons.length > 0 || machineSigns(msg))) reasons.push('subject: delivery failure');
+  if (BOUNCE_SUBJECT.test(msg.subject.trim()) && (reasons.length > 0 || sender === 'postmaster' || machineSigns(msg))) reasons.push('subject: delivery failure');
   if (first(msg.headers, 'x-failed-recipients')) reasons.push('x-failed-recipients');
   if (BOUNCE_BODY_START.test(msg.text.slice(0, 400))) reasons.push('body: delivery software notice');
+  if (sender === 'postmaster' && (reasons.length > 0 || machineSigns(msg))) reasons.push(from);
   return reasons;
 }
 
@@ -70,10 +76,12 @@ export function hasNullSender(headers: Record<string, string[]>): boolean {
   return ['return-path', 'envelope-from'].some((name) => (headers[name] ?? []).some((v) => /^\s*<\s*>\s*$/.test(v)));
 }
 
-function isDaemon(from: Address | undefined): boolean {
-  if (!from) return false;
+function daemonSender(from: Address | undefined): 'daemon' | 'postmaster' | undefined {
+  if (!from) return undefined;
   const local = from.address.split('@')[0] ?? '';
-  return DAEMON_LOCAL.test(local) || DAEMON_NAME.test((from.name ?? '').trim());
+  const name = (from.name ?? '').trim();
+  if (DAEMON_LOCAL.test(local) || DAEMON_NAME.test(name)) return 'daemon';
+  return POSTMASTER_LOCAL.test(local) || POSTMASTER_NAME.test(name) ? 'postmaster' : undefined;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { bounceEvidence, hasNullSender } from './bounce.ts';
 import { detectSignals } from './signals.ts';
-import type { Classification, ClassifyContext, ParsedMessage } from './types.ts';
+import type { Classification, ClassifyContext, ParsedAttachment, ParsedMessage } from './types.ts';
 
 /**
  * What an inbound message is, and which case (if any) it counts for. Pure; the order is the
@@ -10,12 +10,10 @@ import type { Classification, ClassifyContext, ParsedMessage } from './types.ts'
 export function classify(msg: ParsedMessage, ctx: ClassifyContext): Classification {
   const sender = msg.from?.address ?? '';
   if (sender && isOwn(sender, ctx.ownAddresses)) return { kind: 'other', reasons: ['own-address'] };
-  if (!sender && !msg.from?.name) {
-    // Still nothing to open, but say what it looked like: a DSN without From is recorded as such.
-    return { kind: 'other', reasons: msg.deliveryReport ? ['no-sender', 'looks-like: bounce'] : ['no-sender'] };
-  }
   const machine = machineMail(msg);
+  // A delivery report or receipt needs no sender to be what it is; anything else without one is nobody we could answer.
   if (machine) return machine;
+  if (!sender && !msg.from?.name) return { kind: 'other', reasons: ['no-sender'] };
   // "From: hermes" or a bare name: nobody we could answer or record as a customer.
   if (!/^[^@\s]+@[^@\s]+$/.test(sender)) return { kind: 'other', reasons: ['no-sender', 'sender-not-an-address'] };
   return humanMail(msg, ctx, sender);
@@ -36,10 +34,11 @@ function machineMail(msg: ParsedMessage): Classification | null {
   if (bounce.length > 0) return { kind: 'bounce', reasons: bounce };
   const receipt = readReceipt(msg);
   if (receipt.length > 0) return { kind: 'read_receipt', reasons: receipt };
-  const auto = autoReply(msg);
-  if (auto.length > 0) return { kind: 'auto_reply', reasons: auto };
+  // A filter's verdict says more than bulk headers: GTUBE sent with "Precedence: junk" is spam.
   const spam = spamVerdict(msg);
   if (spam.length > 0) return { kind: 'spam', reasons: spam };
+  const auto = autoReply(msg);
+  if (auto.length > 0) return { kind: 'auto_reply', reasons: auto };
   // A null envelope sender that is neither receipt nor auto-reply is a delivery notice.
   if (hasNullSender(msg.headers)) return { kind: 'bounce', reasons: ['return-path: <>'] };
   return null;
@@ -53,7 +52,8 @@ function challengeResponse(msg: ParsedMessage): string[] {
   const reasons: string[] = [];
   if (/@(?:[a-z0-9-]+\.)*(?:boxbe|spamarrest|mailblocks)\.com$/.test(msg.from?.address ?? '')) reasons.push(`challenge-response: ${msg.from?.address}`);
   if (Object.keys(msg.headers).some((h) => h.startsWith('x-boxbe'))) reasons.push('challenge-response: x-boxbe');
-  const phrase = CHALLENGE_PHRASE.exec(msg.newText.slice(0, 5000));
+  // plain text wraps at ~72 columns, so a phrase may run over a line break
+  const phrase = CHALLENGE_PHRASE.exec(msg.newText.slice(0, 5000).replace(/\s+/g, ' '));
   if (phrase) reasons.push(`challenge-response: "${phrase[0].toLowerCase()}"`);
   return reasons;
 }
@@ -61,27 +61,46 @@ function challengeResponse(msg: ParsedMessage): string[] {
 const RECEIPT_SUBJECT = /^(read|not read|read receipt|return receipt|gelesen|nicht gelesen|lu|leído|letto|gelezen|läst)\s*:|^(read|return|delivery) receipt\b|^disposition notification/i;
 const RECEIPT_TEXT = /\b(was|has been) (read|displayed|deleted without being read)\b|\bwas read on\b/i;
 
+/** The MAPI message class Outlook gives a read (IPNRN) or not-read (IPNNRN) report, inside a TNEF part. */
+const TNEF_READ_REPORT = /REPORT\.IPM\.Note\.IPNN?RN/i;
+
 function readReceipt(msg: ParsedMessage): string[] {
   if (msg.reportType === 'disposition-notification') return ['report-type: disposition-notification'];
   if (msg.attachments.some((a) => a.contentType === 'message/disposition-notification')) return ['message/disposition-notification part'];
-  if (RECEIPT_SUBJECT.test(msg.subject) && RECEIPT_TEXT.test(msg.newText.slice(0, 2000))) return ['subject: read receipt'];
+  const tnef = msg.attachments.filter(isTnef);
+  // Outlook in rich-text mode sends the receipt as winmail.dat, with no text of its own to read.
+  if (tnef.some((a) => TNEF_READ_REPORT.test(a.content.subarray(0, 64 * 1024).toString('latin1')))) return ['tnef: read report'];
+  if (!RECEIPT_SUBJECT.test(msg.subject)) return [];
+  if (RECEIPT_TEXT.test(msg.newText.slice(0, 2000))) return ['subject: read receipt'];
+  if (tnef.length > 0 && msg.newText.trim() === '') return ['subject: read receipt', 'tnef only'];
   return [];
+}
+
+function isTnef(a: ParsedAttachment): boolean {
+  return a.contentType === 'application/ms-tnef' || a.contentType === 'application/vnd.ms-tnef' || a.filename?.toLowerCase() === 'winmail.dat';
 }
 
 const AUTO_HEADERS = ['x-autoreply', 'x-autorespond', 'x-autoresponse', 'x-auto-reply', 'x-autoresponder', 'x-mail-autoreply', 'x-autoreply-from'];
 const LIST_HEADERS = ['list-id', 'list-unsubscribe', 'list-post', 'x-mailman-version'];
+/** Word edges that know letters beyond ASCII: `\b` sees no edge after the "ā" of "automātiskā". */
+const START = '(?<![\\p{L}\\p{N}])';
+const END = '(?![\\p{L}\\p{N}])';
 const OOO_SUBJECT = new RegExp(
   [
-    '^(re: )?(out of (the )?office|automatic reply|auto(matic)?[- ]?(reply|response|antwort|respuesta)|auto:|autoreply|abwesenheitsnotiz|autosvar|automatisch antwoord|réponse automatique|risposta automatica|respuesta automática|fuera de la oficina|ausente|afwezig|poza biurem|on (annual )?leave|away from (the )?office|vacation (reply|notice|message))',
+    '^(re: )?(out of (the )?office|automatic reply|auto(matic)?[- ]?(reply|response|antwort|respuesta)|auto:|autoreply|abwesenheitsnotiz|autosvar|automatisch antwoord|réponse automatique|risposta automatica|respuesta automática|fuera de la oficina|ausente|afwezig|poza biurem|[aā]rpus biroja|on (annual )?leave|away from (the )?office|vacation (reply|notice|message))',
     '\\((auto(matic)?[- ]?(reply|response))\\)',
-    '\\b(automati(c|sche?|ska|ską|que|ca|ka)|automātiskā|autom[aá]tic[ao])\\b.{0,20}\\b(reply|response|antwort|atbilde|réponse|respuesta|risposta|odpowied[zź]|svar)\\b',
-    '^(atvaļinājums|atvalinajums|urlaub|vacances|vacaciones)\\b',
+    `${START}(automati(c|sche?|ska|ską|que|ca|ka)|autom[aā]tisk[aā]|automatyczna|autom[aá]tic[ao])${END}.{0,20}${START}(reply|response|antwort|atbilde|réponse|respuesta|risposta|odpowied[zź]|svar)${END}`,
+    `^(atva[lļ]in[aā]jum\\p{L}*|urlaub|vacances|vacaciones)${END}`,
   ].join('|'),
-  'i',
+  'iu',
 );
+
+/** "noreply@", "no-reply@", "gmail-noreply@", "donotreply@": the sender says nobody reads replies. */
+const NOREPLY_LOCAL = /(?:^|[-_.+])(?:no[-_.]?reply|do[-_.]?not[-_.]?reply)(?:$|[-_.+])/i;
 
 function autoReply(msg: ParsedMessage): string[] {
   const reasons: string[] = [];
+  if (noReplySender(msg)) reasons.push(`from: ${msg.from?.address}`);
   const submitted = header(msg, 'auto-submitted')?.trim().toLowerCase();
   if (submitted && !/^no\b/.test(submitted)) reasons.push(`auto-submitted: ${submitted.split(/[\s;(]/)[0]}`);
   for (const name of AUTO_HEADERS) if (msg.headers[name]) reasons.push(name);
@@ -90,6 +109,16 @@ function autoReply(msg: ParsedMessage): string[] {
   for (const name of LIST_HEADERS) if (msg.headers[name]) reasons.push(`mailing-list: ${name}`);
   if (OOO_SUBJECT.test(msg.subject)) reasons.push('subject: out-of-office');
   return reasons;
+}
+
+/**
+ * A web form may send from noreply@ with the customer in Reply-To: that is a person writing,
+ * so only a noreply sender with nobody else to answer counts.
+ */
+function noReplySender(msg: ParsedMessage): boolean {
+  const from = msg.from?.address ?? '';
+  if (!NOREPLY_LOCAL.test(from.split('@')[0] ?? '')) return false;
+  return msg.replyTo.every((r) => r.address === '' || r.address === from);
 }
 
 const SPAM_SUBJECT = /^\s*(\[spam\]|\*{2,}\s*spam\s*\*{2,}|\{spam\??\}|spam:)/i;

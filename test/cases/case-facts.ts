@@ -2,6 +2,7 @@
  * Shared fixtures for the pure lifecycle tests: a CaseFacts factory, the staff who act, the
  * real business calendar and instants with explicit offsets. No I/O.
  */
+import { newCaseFacts } from '../../src/cases/decision.ts';
 import { isPriority } from '../../src/cases/flags.ts';
 import { decide, type CaseFacts, type Decision, type LifecycleEvent, type SendIntent } from '../../src/cases/lifecycle.ts';
 import { createBusinessCalendar } from '../../src/policy/calendar.ts';
@@ -27,34 +28,7 @@ export const DIRECTOR: Staff = { email: 'director@example.com', role: 'director'
 
 /** A case as it is right after intake: new, nothing done yet. `priority` follows the flags unless given. */
 export function caseFacts(over: Partial<CaseFacts> = {}): CaseFacts {
-  const f: CaseFacts = {
-    status: 'new',
-    flags: [],
-    receivedAt: RECEIVED,
-    acknowledgedAt: null,
-    reviewedAt: null,
-    lastCustomerContactAt: null,
-    outcomeSentAt: null,
-    directorEscalatedAt: null,
-    directorDeterminedAt: null,
-    technicalSince: null,
-    engineeringRespondedAt: null,
-    adrNoticeSentAt: null,
-    adrWarnedAt: null,
-    ownerRole: 'rep',
-    ownerStaffId: null,
-    priority: false,
-    outcome: null,
-    latestNote: null,
-    latestNoteAt: null,
-    deadlockRequestedAt: null,
-    deadlockDecision: null,
-    deadlockRefusalReason: null,
-    reopenedCount: 0,
-    closedAt: null,
-    closureReason: null,
-    ...over,
-  };
+  const f: CaseFacts = { ...newCaseFacts(RECEIVED), ...over };
   return over.priority === undefined ? { ...f, priority: isPriority(f.flags) } : f;
 }
 

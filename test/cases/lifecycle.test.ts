@@ -410,7 +410,7 @@ describe('decide: delivery problems and refused commands are shown to staff', ()
     expect(d.sends).toHaveLength(1);
     expect(d.sends[0]).toMatchObject({ kind: 'staff_alert', to: 'staff', automatic: false });
     expect(textOf(d.sends[0])).toContain('outcome: 554 rejected');
-    expect(textOf(d.sends[0])).toContain('redress outbox retry');
+    expect(textOf(d.sends[0])).toContain('find it with `redress outbox list --status dead` and send it again with `redress outbox retry ID` (or `--all-dead`)');
     expect(d.history).toEqual([{ event: 'outbound.failed', data: { kind: 'outcome', error: '554 rejected' } }]);
   });
 

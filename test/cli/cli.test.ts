@@ -1,16 +1,11 @@
-import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cliRunner } from '../helpers/cli.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
 import { rawMail } from '../helpers/e2e.ts';
 import { testConfig } from '../helpers/test-config.ts';
-
-const BIN = fileURLToPath(new URL('../../bin/redress.mjs', import.meta.url));
-const run = promisify(execFile);
 
 describe('redress CLI (the public interface)', () => {
   let db: TestDb;
@@ -27,15 +22,7 @@ describe('redress CLI (the public interface)', () => {
     await fs.rm(dir, { recursive: true, force: true });
   });
 
-  const redress = async (args: string[], extra: Record<string, string> = {}) => {
-    try {
-      const { stdout, stderr } = await run('node', [BIN, ...args], { env: { ...env, ...extra } });
-      return { code: 0, stdout, stderr };
-    } catch (err) {
-      const e = err as { code: number; stdout: string; stderr: string };
-      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-    }
-  };
+  const redress = cliRunner(() => env);
 
   it('ingest FILE --received-at, then cases --json and case REF --json show the case', async () => {
     const file = path.join(dir, 'complaint.eml');

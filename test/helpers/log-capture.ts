@@ -1,10 +1,12 @@
+import { Writable } from 'node:stream';
 import { expect } from 'vitest';
 import { createLogger, type Logger } from '../../src/log.ts';
 
 /** The product's logger (its redaction included) writing into memory, so a test can read every line. */
 export function captureLog(level = 'trace'): { log: Logger; text(): string } {
   const chunks: string[] = [];
-  return { log: createLogger(level, { write: (s: string) => void chunks.push(s) }), text: () => chunks.join('') };
+  const sink = new Writable({ write: (chunk, _enc, done) => (chunks.push(String(chunk)), done()) });
+  return { log: createLogger(level, 'json', sink), text: () => chunks.join('') };
 }
 
 /** None of `secrets` appears in `text` (a log, an error message). */

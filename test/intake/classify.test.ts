@@ -173,6 +173,81 @@ describe('classify: read receipts and spam', () => {
   });
 });
 
+describe('classify: rules that fit one corpus file have fixtures of their own (POLICY: what is not a complaint)', () => {
+  it.each([
+    ['out-of-office-latvian.eml', 'auto_reply', 'subject: out-of-office'],
+    ['read-receipt-tnef.eml', 'read_receipt', 'tnef: read report'],
+    ['bounce-status-part.eml', 'bounce', 'message/delivery-status part'],
+    ['spam-gtube.eml', 'spam', 'gtube'],
+    ['spam-exchange-sfv.eml', 'spam', 'exchange: sfv spm'],
+    ['challenge-response-allowed-list.eml', 'auto_reply', 'challenge-response: "have your address added to"'],
+    ['mailing-list-mailman.eml', 'auto_reply', 'mailing-list: x-mailman-version'],
+    ['noreply-notification.eml', 'auto_reply', 'from: noreply@tracking.example'],
+  ])('%s is %s (%s)', async (name, kind, reason) => {
+    const cls = classify(await fixture(name), context());
+    expect(cls.kind).toBe(kind);
+    expect(cls.reasons).toContain(reason);
+  });
+});
+
+describe('classify: regressions', () => {
+  it('an Outlook read receipt sent as TNEF (application/ms-tnef, "Read: ...") is a read receipt, not a complaint', async () => {
+    expect(classify(await fixture('read-receipt-tnef.eml'), context())).toEqual({ kind: 'read_receipt', reasons: ['tnef: read report'] });
+  });
+
+  it('a "Read: ..." message whose only content is winmail.dat is a read receipt even when the TNEF names no report class', async () => {
+    const msg = await email(
+      ['From: priya.patel@example.com', 'Subject: Read: Your complaint CMP-2026-000042', 'Content-Type: application/ms-tnef; name="winmail.dat"', 'Content-Transfer-Encoding: base64'],
+      Buffer.from('x'.repeat(64)).toString('base64'),
+    );
+    expect(classify(msg, context())).toEqual({ kind: 'read_receipt', reasons: ['subject: read receipt', 'tnef only'] });
+  });
+
+  it('a rich-text complaint titled "Read: ..." with text of its own beside winmail.dat is still a complaint (R1)', async () => {
+    const msg = await email(
+      ['From: jo@example.org', 'Subject: Read: my letter of 3 March', 'Content-Type: multipart/mixed; boundary="m"'],
+      '--m\r\nContent-Type: text/plain\r\n\r\nYou have still not answered my letter about the double charge on my bill.\r\n--m\r\nContent-Type: application/ms-tnef; name="winmail.dat"\r\nContent-Transfer-Encoding: base64\r\n\r\neJ8+IgEAAQ==\r\n--m--\r\n',
+    );
+    expect(classify(msg, context()).kind).toBe('complaint');
+  });
+
+  it.each(['Automātiskā atbilde: Jūsu sūdzība', 'Ārpus biroja atrašanās automātiskā atbilde: sūdzība', 'Arpus biroja atrasanas automatiska atbilde: subjecting', 'Atvalinājums Re: subjecting', 'Atvaļinājums: sūdzība'])(
+    'the Latvian out-of-office subject "%s" is an auto-reply (no word edge after "ā" for \\b)',
+    async (subject) => {
+      const msg = await email(['From: ilze@example.lv', `Subject: =?UTF-8?B?${Buffer.from(subject).toString('base64')}?=`], 'Esmu atvaļinājumā līdz pirmdienai.');
+      expect(classify(msg, context()).kind).toBe('auto_reply');
+    },
+  );
+
+  it('a delivery report without a From is a bounce, not "other"', async () => {
+    const msg = await email(
+      ['Subject: Mail delivery failed: returning message to sender', 'Return-Path: <>', 'Content-Type: multipart/report; report-type=delivery-status; boundary="r"'],
+      '--r\r\nContent-Type: text/plain\r\n\r\nThis message was created automatically by mail delivery software.\r\n--r\r\nContent-Type: message/delivery-status\r\n\r\nFinal-Recipient: rfc822; jane@example.com\r\nAction: failed\r\nStatus: 5.1.1\r\n--r--\r\n',
+    );
+    const cls = classify(msg, context());
+    expect(cls.kind).toBe('bounce');
+    expect(cls.reasons).toContain('report-type: delivery-status');
+  });
+
+  it('a person writing from a postmaster@ address is not a bounce (R1)', async () => {
+    const msg = await email(['From: Bob <postmaster@example.com>', 'Subject: My broadband bill'], 'You charged me twice for broadband in March and I want the second payment back.');
+    expect(classify(msg, context()).kind).toBe('complaint');
+  });
+
+  it('a postmaster@ notice titled "Undeliverable:" is still a bounce', async () => {
+    const msg = await email(['From: postmaster@example.com', 'Subject: Undeliverable: Your complaint'], 'Test message');
+    expect(classify(msg, context())).toEqual({ kind: 'bounce', reasons: ['subject: delivery failure', 'from: postmaster@example.com'] });
+  });
+
+  it('GTUBE sent with "Precedence: junk" is spam, not an auto-reply', async () => {
+    expect(classify(await fixture('spam-gtube.eml'), context()).kind).toBe('spam');
+  });
+
+  it('a web form sending from noreply@ with the customer in Reply-To is a complaint (R1)', async () => {
+    expect(classify(await fixture('noreply-web-form.eml'), context()).kind).toBe('complaint');
+  });
+});
+
 describe('classify: staff act by email only from staff addresses that pass authentication (POLICY: who may do what)', () => {
   it('a staff message counts for the case it names', async () => {
     const cls = classify(await fixture('staff-note.eml'), context({ namedReference: { ...thread, via: 'reference' } }));

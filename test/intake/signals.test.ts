@@ -64,6 +64,72 @@ describe('detectSignals: technical escalation (R6)', () => {
   it('does not flag a billing complaint as technical', async () => {
     expect(detectSignals(await email('You charged me twice for the same month and refused a refund on the phone.'), MIN_WORDS).technical).toBe(false);
   });
+
+  it.each([
+    ['No phone line for a week', 'Landline'],
+    ['It has been dead for a week and nobody has come out.', 'Phone line'],
+    ['Since the storm on Tuesday the landline is dead.', 'Complaint'],
+  ])('R6 missed plain phrasings: "%s" is technical', async (body, subject) => {
+    expect(detectSignals(await email(body, subject), MIN_WORDS).technical).toBe(true);
+  });
+
+  it.each([
+    'Your engineer did not turn up for the installation appointment on Tuesday. I waited in all day.',
+    'I was told a new router would be posted free, but I was charged 50 pounds for it.',
+    'The engineer was rude to my wife and left mud all over the carpet.',
+  ])('R6 false alarm on "engineer" and "router": "%s" is not technical', async (body) => {
+    expect(detectSignals(await email(body), MIN_WORDS).technical).toBe(false);
+  });
+});
+
+describe('detectSignals: regressions', () => {
+  it('a negation at the end of the subject does not carry into the body ("No phone" / "I am 84")', async () => {
+    const signals = detectSignals(await email('I am 84 and on my own, and being without a phone since Sunday leaves me frightened.', 'No phone'), MIN_WORDS);
+    expect(signals).toMatchObject({ vulnerable: true, urgent: true, technical: true });
+  });
+
+  it('"notify the sender immediately" in a confidentiality footer is not urgency (R8)', async () => {
+    const body = 'You applied a late payment fee although my payment reached you on time.\n\nThis email is confidential. If you have received it in error please notify the sender immediately.';
+    const signals = detectSignals(await email(body), MIN_WORDS);
+    expect(signals.urgent).toBe(false);
+    expect(signals.evidence).toEqual([]);
+  });
+
+  it('"a stroke of luck" is not a vulnerable customer (R8)', async () => {
+    expect(detectSignals(await email('It was a stroke of luck that I checked my bill: you added insurance I never asked for.'), MIN_WORDS).vulnerable).toBe(false);
+  });
+
+  it('a message saying it is composed in HTML does not ask for HTML replies (R10)', async () => {
+    expect(detectSignals(await email('This mail is composed in HTML format by my program. You took two payments in April.'), MIN_WORDS).preferredFormat).toBe('text');
+  });
+
+  it('a short message that names the fault has its facts (R2): "Broadband down since Monday."', async () => {
+    expect(detectSignals(await email('Broadband down since Monday.'), MIN_WORDS)).toMatchObject({ technical: true, missingFacts: false });
+  });
+
+  it('a text attachment is read, not taken on trust: one holding a key only is missing facts (R2)', async () => {
+    const raw = [
+      'From: c@example.com',
+      'Subject: keys',
+      'Content-Type: multipart/mixed; boundary="m"',
+      '',
+      '--m',
+      'Content-Type: text/plain',
+      '',
+      'Send',
+      '--m',
+      'Content-Type: text/plain; name="id_rsa.pub"',
+      'Content-Disposition: attachment; filename="id_rsa.pub"',
+      '',
+      `ssh-rsa ${'A'.repeat(200)} me@host`,
+      '--m--',
+    ].join('\r\n');
+    expect(detectSignals(await parse(raw), MIN_WORDS).missingFacts).toBe(true);
+  });
+
+  it('a link alone is not facts (R2)', async () => {
+    expect(detectSignals(await email(`https://example.com/${'x'.repeat(300)}?a=1&b=2 see this`), MIN_WORDS).missingFacts).toBe(true);
+  });
 });
 
 describe('detectSignals: third parties (R9)', () => {
@@ -76,6 +142,11 @@ describe('detectSignals: third parties (R9)', () => {
     const signals = detectSignals(await email('I am the carer of John Smith, who is deaf, and his text relay service has stopped working.'), MIN_WORDS);
     expect(signals.thirdParty).toEqual({ customerName: 'John Smith' });
     expect(signals.vulnerable).toBe(true);
+  });
+
+  it('records the customer an advocate acts for by title and name', async () => {
+    const signals = detectSignals(await email('I am an advocate from Age UK acting for Mrs Rose Hill, who is 92. She was charged for calls she never made.'), MIN_WORDS);
+    expect(signals.thirdParty).toEqual({ customerName: 'Mrs Rose Hill' });
   });
 
   it('has no third party when the customer writes for themselves', async () => {
