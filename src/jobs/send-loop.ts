@@ -14,6 +14,12 @@ export interface SendLoopSettings {
   concurrency: number;
   /** Fallback poll while the queue is empty; NOTIFY on each new send job usually wakes the loop first. */
   pollMs: number;
+  /**
+   * Longest a fetched job waits for a free connection before it is handed back (and fetched
+   * afresh): well inside the job's expiry, so a slow relay never lets pg-boss expire a job
+   * this worker still means to send, which another worker would then send too.
+   */
+  holdMs: number;
 }
 
 export interface SendLoopState {
@@ -61,6 +67,7 @@ export function startSendLoop(deps: { boss: PgBoss; send: SendDeps; log: Logger 
   // Past the grace period nothing waits for the database any more; pg-boss's expiry takes over.
   const giveUp = new AbortController();
   const held: Job[] = [];
+  let heldSince = 0;
   const flights = new Map<string, Flight>();
   const counts = { sent: 0, retried: 0, handedBack: 0 };
   const waker = createWaker();
@@ -83,11 +90,16 @@ export function startSendLoop(deps: { boss: PgBoss; send: SendDeps; log: Logger 
     if (g.action === 'wait') return waker.sleep(g.ms);
     if (g.action === 'probe') return probe();
     if (flights.size >= settings.concurrency) return waker.sleep(settings.pollMs);
+    if (held.length > 0 && now() - heldSince > settings.holdMs) {
+      log.info({ handedBack: held.length, waitedMs: Math.round(now() - heldSince) }, 'fetched sends waited too long for a connection: handed back to be fetched afresh before they expire');
+      await handBack(held.splice(0));
+    }
     if (held.length === 0) {
       const jobs = await deps.boss.fetch<unknown>(QUEUES.send, { batchSize: settings.batchSize });
       if (stopping.signal.aborted) return handBack(jobs);
       if (jobs.length === 0) return waker.sleep(settings.pollMs);
       held.push(...jobs);
+      heldSince = now();
     }
     while (held.length > 0 && flights.size < settings.concurrency) launch(held.shift()!);
   }

@@ -24,7 +24,10 @@ export interface JobWorkers {
 export async function startJobWorkers(app: App): Promise<JobWorkers> {
   const { boss, log, config } = app;
   const pollMs = config.SEND_POLL_SECONDS * 1000;
-  const sends = startSendLoop({ boss, send: app.send, log }, { batchSize: config.SEND_BATCH_SIZE, concurrency: config.SMTP_MAX_CONNECTIONS, pollMs });
+  const sends = startSendLoop(
+    { boss, send: app.send, log },
+    { batchSize: config.SEND_BATCH_SIZE, concurrency: config.SMTP_MAX_CONNECTIONS, pollMs, holdMs: (config.SEND_EXPIRE_SECONDS * 1000) / 2 },
+  );
   const wakeup = await listenForSends(app.db.sql, () => sends.wake(), log);
   const dead = pollQueue(boss, QUEUES.sendDead, (job) => deadLettered(app.send, outboundIdOf(job), job.id), { pollMs, log });
   const tick = pollQueue(

@@ -122,4 +122,23 @@ describe('the running worker and an unreliable relay', () => {
     worker.kill('SIGTERM');
     expect((await worker.exited).code).toBe(0);
   });
+
+  it('a slow relay: sends fetched but waiting for a connection go back before their jobs expire, so none is expired and retried', { timeout: 60_000 }, async () => {
+    db = await createTestDb();
+    const sink = await startSmtpSink({ delayMs: 700 });
+    sinks.push(sink);
+    const env = { SEND_EXPIRE_SECONDS: '5', SEND_RETRY_DELAY_SECONDS: '1' };
+    const app = await createTestApp(db, env);
+    const ids = await queueComplaints(app, 12, 'slow');
+    await app.close();
+    worker = await startWorker({ DATABASE_URL: db.url, REDRESS_DATA_DIR: dir, SMTP_URL: sink.url, SMTP_ENABLED: 'false', SMTP_MAX_CONNECTIONS: '1', ...env });
+    await sink.waitFor(12, 40_000);
+    const acks = acksByComplaint(sink.messages);
+    for (const id of ids) expect(acks.get(id), id).toHaveLength(1);
+    expect(worker.logs()).toContain('handed back to be fetched afresh');
+    const jobs = await db.sql<{ state: string; retry_count: number }[]>`select state, retry_count from pgboss.job where name = 'send-email'`;
+    expect(jobs.map((j) => [j.state, j.retry_count])).toEqual(Array(12).fill(['completed', 0]));
+    worker.kill('SIGTERM');
+    expect((await worker.exited).code).toBe(0);
+  });
 });
