@@ -95,8 +95,9 @@ describe('stopping the worker during a burst', () => {
       expect(new Set(copies.map(messageIdOf)).size).toBe(1);
       expect(copies.every((c) => c.raw.equals(copies[0]!.raw))).toBe(true);
     }
-    const statuses = await db.sql<{ status: string; n: number }[]>`select status, count(*)::int as n from outbound_messages where kind = 'ack' group by status`;
-    expect(statuses).toEqual([{ status: 'sent', n: BURST }]);
+    const statuses = () => db.sql<{ status: string; n: number }[]>`select status, count(*)::int as n from outbound_messages where kind = 'ack' group by status`;
+    await waitUntil('every acknowledgement recorded as sent', 10_000, async () => (await statuses()).length === 1, 50);
+    expect(await statuses()).toEqual([{ status: 'sent', n: BURST }]);
     second.kill('SIGTERM');
     expect((await second.exited).code).toBe(0);
   });
