@@ -11,6 +11,8 @@ WORKDIR /app
 # The npm of development and CI: it runs only the install scripts package.json allows (allowScripts).
 RUN npm install -g npm@11.19.1 --no-audit --no-fund
 COPY package.json package-lock.json ./
+# npm ci's postinstall applies these (patch-package): postgres.js must not crash on a closed connection.
+COPY patches ./patches
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
@@ -35,6 +37,7 @@ VOLUME ["/data"]
 # SMTP intake (set SMTP_LISTEN=0.0.0.0:2525) and /metrics, /healthz, /readyz (METRICS_LISTEN=0.0.0.0:9464).
 EXPOSE 2525 9464
 # Exec form, no shell: node is PID 1 and receives SIGTERM itself; `redress start` shuts down
-# cleanly on SIGTERM and SIGINT. `docker run --init` puts tini in front for one-shot commands.
+# cleanly on SIGTERM and SIGINT, within 10 s (Docker waits 10 s before SIGKILL). `docker run
+# --init` puts tini in front for one-shot commands.
 ENTRYPOINT ["node", "dist/main.js"]
 CMD ["start"]

@@ -9,7 +9,7 @@ const count = z.coerce.number().int().positive();
 const parts = z
   .string()
   .transform((s) => s.split(',').map((p) => p.trim()).filter(Boolean))
-  .pipe(z.array(z.enum(['intake', 'walk'])).min(1));
+  .pipe(z.array(z.enum(['intake', 'walk', 'sends'])).min(1));
 
 /** The one place the benchmark reads the environment: sizes and switches, all with full-size defaults. */
 export const benchSchema = z.object({
@@ -17,6 +17,10 @@ export const benchSchema = z.object({
   DATABASE_URL: z.preprocess(blankToUndefined, z.string().regex(/^postgres(ql)?:\/\//, 'must be postgres://user@host:port/db').optional()),
   /** Complaints for the intake benchmark (part 1). */
   BENCH_MESSAGES: withDefault(count, 5000),
+  /** Complaints queued at once for the send burst (part 3): one running worker against run-due. */
+  BENCH_BURST: withDefault(count, 5000),
+  /** Complaints arriving one at a time through IMAP IDLE for the arrival-to-acknowledgement latency (part 3). */
+  BENCH_LATENCY_COMPLAINTS: withDefault(count, 100),
   /** Complaints arriving in the eight-week walk (part 2). */
   BENCH_CASES: withDefault(count, 1000),
   /** Messages fetched per IMAP batch, by the baseline and by the source (IMAP_BATCH_SIZE). */
@@ -36,7 +40,7 @@ export const benchSchema = z.object({
    */
   BENCH_OUTBOUND: withDefault(z.enum(['smtp', 'file']), 'file'),
   /** Which parts to run, comma-separated. */
-  BENCH_PARTS: withDefault(parts, 'intake,walk'),
+  BENCH_PARTS: withDefault(parts, 'intake,walk,sends'),
   BENCH_SEED: withDefault(z.coerce.number().int(), 20261125),
   /** Hard stop: the whole run gives up (cleaning up) after this many seconds. */
   BENCH_TIMEOUT_SECONDS: withDefault(count, 3600),

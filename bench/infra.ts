@@ -76,10 +76,26 @@ export interface BenchDatabase {
 
 /** A fresh, migrated database, dropped at cleanup. */
 export async function freshDatabase(cleanup: Cleanup, server: PgServer, purpose: string, log: Logger): Promise<BenchDatabase> {
+  const db = await createDatabase(cleanup, server, purpose, log);
+  const sql = createPool(db.url, log, 1);
+  try {
+    await migrate(sql, log);
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+  return db;
+}
+
+/** A copy of `source` (no one may be connected to it), dropped at cleanup. */
+export function cloneDatabase(cleanup: Cleanup, server: PgServer, source: BenchDatabase, purpose: string, log: Logger): Promise<BenchDatabase> {
+  return createDatabase(cleanup, server, purpose, log, source.name);
+}
+
+async function createDatabase(cleanup: Cleanup, server: PgServer, purpose: string, log: Logger, template?: string): Promise<BenchDatabase> {
   const name = `redress_bench_${purpose}_${randomBytes(4).toString('hex')}`;
   const admin = createPool(server.adminUrl, log, 1);
   try {
-    await admin.unsafe(`create database "${name}"`);
+    await admin.unsafe(`create database "${name}"${template ? ` template "${template}"` : ''}`);
   } finally {
     await admin.end({ timeout: 5 });
   }
@@ -93,12 +109,5 @@ export async function freshDatabase(cleanup: Cleanup, server: PgServer, purpose:
   });
   const u = new URL(server.adminUrl);
   u.pathname = `/${name}`;
-  const url = u.toString();
-  const sql = createPool(url, log, 1);
-  try {
-    await migrate(sql, log);
-  } finally {
-    await sql.end({ timeout: 5 });
-  }
-  return { name, url };
+  return { name, url: u.toString() };
 }

@@ -6,11 +6,14 @@ import { benchConfigFromEnv, type BenchConfig } from './config.ts';
 import { Cleanup, startPgServer } from './infra.ts';
 import { runIntakeBench, type IntakeFigures } from './intake.ts';
 import { heading, line, mib, progress, round, since } from './report.ts';
+import { runSendsBench, type SendsFigures } from './sends.ts';
 import { runWalkBench, type WalkFigures } from './walk-bench.ts';
 
 /**
  * `npm run bench`: (1) IMAP intake throughput against a plain fetch-and-parse baseline,
- * (2) the eight-week walk with run-due against an empty-database floor. Everything it
+ * (2) the eight-week walk with run-due against an empty-database floor, (3) acknowledgements
+ * per second from a running worker against run-due, and arrival-to-acknowledgement latency
+ * through IDLE. Everything it
  * starts (embedded Postgres, Dovecot, SMTP sink, databases, temp dirs) is undone at the end.
  */
 async function main(): Promise<number> {
@@ -22,19 +25,27 @@ async function main(): Promise<number> {
   const errors: string[] = [];
   let intake: IntakeFigures | undefined;
   let walk: WalkFigures | undefined;
+  let sends: SendsFigures | undefined;
   try {
     heading('Redress benchmark');
-    line('sizes', `BENCH_MESSAGES=${cfg.BENCH_MESSAGES} BENCH_CASES=${cfg.BENCH_CASES} BENCH_IMAP_BATCH=${cfg.BENCH_IMAP_BATCH}`);
+    line('sizes', `BENCH_MESSAGES=${cfg.BENCH_MESSAGES} BENCH_CASES=${cfg.BENCH_CASES} BENCH_IMAP_BATCH=${cfg.BENCH_IMAP_BATCH} BENCH_BURST=${cfg.BENCH_BURST} BENCH_LATENCY_COMPLAINTS=${cfg.BENCH_LATENCY_COMPLAINTS}`);
     line('walk', `from ${cfg.BENCH_WALK_START}, +${cfg.BENCH_WALK_TAIL_DAYS} days after the last arrival, outbound via ${cfg.BENCH_OUTBOUND}`);
     line('parts / seed', `${cfg.BENCH_PARTS.join(',')} / ${cfg.BENCH_SEED}`);
     line('machine', `${os.cpus().length} CPUs, load average ${loadAverage()} (other work on the machine skews absolute figures; ratios are same-run)`);
     const server = await startPgServer(cleanup, cfg.DATABASE_URL, log);
     progress(server.embedded ? 'embedded Postgres started in a temp dir' : 'using the Postgres server of DATABASE_URL');
-    if (cfg.BENCH_PARTS.includes('intake')) {
+    const dovecot = cfg.BENCH_PARTS.some((p) => p === 'intake' || p === 'sends')
+      ? await startDovecot().catch((err: unknown) => {
+          errors.push(`Dovecot did not start (intake and sends need it): ${describe(err)}`);
+          return undefined;
+        })
+      : undefined;
+    if (dovecot) {
+      cleanup.defer('stop Dovecot', () => dovecot.stop());
+      progress(`throwaway Dovecot listening on ${dovecot.port}`);
+    }
+    if (dovecot && cfg.BENCH_PARTS.includes('intake')) {
       try {
-        const dovecot = await startDovecot();
-        cleanup.defer('stop Dovecot', () => dovecot.stop());
-        progress(`throwaway Dovecot listening on ${dovecot.port}`);
         intake = await runIntakeBench({ cfg, cleanup, server, dovecot, log });
         if (!intake.verify.ok) errors.push(`intake verification failed: ${intake.verify.problems.join('; ')}`);
       } catch (err) {
@@ -50,6 +61,15 @@ async function main(): Promise<number> {
       } catch (err) {
         errors.push(`walk benchmark failed: ${describe(err)}`);
         progress(`ERROR in the walk benchmark: ${describe(err)}`);
+      }
+    }
+    if (dovecot && cfg.BENCH_PARTS.includes('sends')) {
+      try {
+        sends = await runSendsBench({ cfg, cleanup, server, log }, dovecot);
+        if (!sends.verify.ok) errors.push(`sends verification failed: ${sends.verify.problems.join('; ')}`);
+      } catch (err) {
+        errors.push(`sends benchmark failed: ${describe(err)}`);
+        progress(`ERROR in the sends benchmark: ${describe(err)}`);
       }
     }
   } catch (err) {
@@ -71,21 +91,27 @@ async function main(): Promise<number> {
     line('walk deadlines', JSON.stringify(walk.deadlinesByStatus));
     line('walk deadlines missed', walk.missed);
   }
+  if (sends) {
+    line('acks msg/s: worker (run-due, ratio)', `${sends.burst.worker.perSecond} (${sends.burst.runDue.perSecond}, ${sends.burst.ratio})`);
+    line('ack latency through IDLE p50 / p95 ms', `${sends.latency.p50Ms} / ${sends.latency.p95Ms}`);
+  }
   line('peak RSS', `${peakRssMiB} MiB`);
   line('load average at the end', loadAverage());
   line('total time', `${totalSeconds} s`);
   for (const e of errors) line('ERROR', e);
-  process.stdout.write(`${JSON.stringify(summary(cfg, intake, walk, peakRssMiB, totalSeconds, errors))}\n`);
+  process.stdout.write(`${JSON.stringify(summary(cfg, { intake, walk, sends }, peakRssMiB, totalSeconds, errors))}\n`);
   return errors.length === 0 ? 0 : 1;
 }
 
-function summary(cfg: BenchConfig, intake: IntakeFigures | undefined, walk: WalkFigures | undefined, peakRssMiB: number, totalSeconds: number, errors: string[]) {
+function summary(cfg: BenchConfig, parts: { intake?: IntakeFigures; walk?: WalkFigures; sends?: SendsFigures }, peakRssMiB: number, totalSeconds: number, errors: string[]) {
+  const { intake, walk, sends } = parts;
   const walkOut = walk ? { ...walk, missedList: walk.missedList.slice(0, 200) } : undefined;
   return {
     bench: 'redress',
-    config: { parts: cfg.BENCH_PARTS, floorCalls: cfg.BENCH_FLOOR_CALLS, messages: cfg.BENCH_MESSAGES, cases: cfg.BENCH_CASES, imapBatch: cfg.BENCH_IMAP_BATCH, walkStart: cfg.BENCH_WALK_START, tailDays: cfg.BENCH_WALK_TAIL_DAYS, outbound: cfg.BENCH_OUTBOUND, seed: cfg.BENCH_SEED, database: cfg.DATABASE_URL ? 'DATABASE_URL' : 'embedded' },
+    config: { parts: cfg.BENCH_PARTS, floorCalls: cfg.BENCH_FLOOR_CALLS, messages: cfg.BENCH_MESSAGES, cases: cfg.BENCH_CASES, burst: cfg.BENCH_BURST, latencyComplaints: cfg.BENCH_LATENCY_COMPLAINTS, imapBatch: cfg.BENCH_IMAP_BATCH, walkStart: cfg.BENCH_WALK_START, tailDays: cfg.BENCH_WALK_TAIL_DAYS, outbound: cfg.BENCH_OUTBOUND, seed: cfg.BENCH_SEED, database: cfg.DATABASE_URL ? 'DATABASE_URL' : 'embedded' },
     intake,
     walk: walkOut,
+    sends,
     peakRssMiB,
     totalSeconds,
     loadAverage: os.loadavg().map((l) => round(l, 2)),

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type PgBoss from 'pg-boss';
 import type { CaseDeps } from './cases/advance.ts';
-import { clockFromConfig, systemClock, type Clock } from './clock.ts';
+import { clockFromConfig, systemClock, systemStopwatch, type Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import { openDatabase, type Database } from './db/database.ts';
 import { migrate } from './db/migrate.ts';
@@ -16,7 +16,7 @@ import { createLogger, type Logger } from './log.ts';
 import { createPipelineMetrics, type PipelineMetrics } from './monitoring/metrics.ts';
 import type { OutboxContext } from './outbound/planner.ts';
 import { loadTemplates } from './outbound/render.ts';
-import { createSender, type Sender } from './outbound/sender.ts';
+import { createSender, type Sender, type SmtpSettings } from './outbound/sender.ts';
 import type { SendDeps } from './outbound/send-job.ts';
 import { createBusinessCalendar, type BusinessCalendar } from './policy/calendar.ts';
 import { policySettings } from './policy/settings.ts';
@@ -66,6 +66,15 @@ export function intakeSettings(config: Config): IntakeSettings {
   };
 }
 
+export function smtpSettings(config: Config): SmtpSettings {
+  return {
+    maxConnections: config.SMTP_MAX_CONNECTIONS,
+    connectTimeoutMs: config.SMTP_CONNECT_TIMEOUT_SECONDS * 1000,
+    greetingTimeoutMs: config.SMTP_GREETING_TIMEOUT_SECONDS * 1000,
+    socketTimeoutMs: config.SMTP_SOCKET_TIMEOUT_SECONDS * 1000,
+  };
+}
+
 export function oauth2Settings(config: Config): OAuth2Settings | undefined {
   if (config.IMAP_AUTH !== 'oauth2' && config.SMTP_AUTH !== 'oauth2') return undefined;
   if (!config.OAUTH2_TOKEN_URL || !config.OAUTH2_CLIENT_ID) return undefined; // the schema refuses this already
@@ -107,13 +116,18 @@ export async function openApp(config: Config, overrides: { log?: Logger; clock?:
   let boss: PgBoss;
   try {
     await migrate(db.sql, log);
-    boss = await startBoss(db.sql, log, { retryLimit: config.SEND_RETRY_LIMIT, retryDelaySeconds: config.SEND_RETRY_DELAY_SECONDS, worker: overrides.worker ?? false });
+    boss = await startBoss(db.sql, log, {
+      retryLimit: config.SEND_RETRY_LIMIT,
+      retryDelaySeconds: config.SEND_RETRY_DELAY_SECONDS,
+      sendExpireSeconds: config.SEND_EXPIRE_SECONDS,
+      worker: overrides.worker ?? false,
+    });
   } catch (err) {
     await db.close();
     throw err;
   }
   const tokens = mailboxTokens(config, log);
-  const sender = createSender({ smtpUrl: config.SMTP_URL, outboxDir: path.join(config.REDRESS_DATA_DIR, 'outbox'), log, oauth2: tokens.smtp });
+  const sender = createSender({ smtpUrl: config.SMTP_URL, outboxDir: path.join(config.REDRESS_DATA_DIR, 'outbox'), log, smtp: smtpSettings(config), oauth2: tokens.smtp });
   const policy = policySettings(config);
   const outbox: OutboxContext = {
     calendar,
@@ -131,8 +145,9 @@ export async function openApp(config: Config, overrides: { log?: Logger; clock?:
   const lifecycle: CaseDeps = { clock, log, domain: { calendar, policy, outbox }, enqueue };
   const metrics = createPipelineMetrics();
   const intake: IntakeDeps = { sql: db.sql, clock, log, settings: intakeSettings(config), domain: lifecycle.domain, enqueue, observe: metrics };
-  const send: SendDeps = { sql: db.sql, log, clock, sender, lifecycle, observe: metrics };
-  const digest: DigestDeps = { sql: db.sql, log, outbox, enqueue, digestTime: config.DIGEST_TIME };
+  const outage = { stopwatch: systemStopwatch, maxMs: config.DB_OUTAGE_MAX_SECONDS * 1000 };
+  const send: SendDeps = { sql: db.sql, log, clock, sender, lifecycle, outage, observe: metrics };
+  const digest: DigestDeps = { sql: db.sql, log, outbox, enqueue, digestTime: config.DIGEST_TIME, maxItems: config.DIGEST_MAX_ITEMS };
   return {
     config,
     log,

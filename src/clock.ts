@@ -28,3 +28,28 @@ export function manualClock(start: Date | string): Clock & { set(at: Date | stri
 export function clockFromConfig(redressNow: string | undefined): Clock {
   return redressNow ? fixedClock(redressNow) : systemClock;
 }
+
+/**
+ * Elapsed time for timeouts, backoff and outage budgets: monotonic, and never pinned by
+ * REDRESS_NOW (a pinned business clock would make every wait endless).
+ */
+export interface Stopwatch {
+  /** Milliseconds from an arbitrary origin. */
+  ms(): number;
+}
+
+export const systemStopwatch: Stopwatch = { ms: () => performance.now() };
+
+/** Waits `ms`, or less if `signal` aborts first (never rejects). */
+export function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}

@@ -120,8 +120,19 @@ export const configSchema = z.object({
   STAFF_ALERTS_PER_SENDER_DAILY_CAP: withDefault(positiveInt, 5),
   DIGEST_TIME: withDefault(hhmm, '08:30'),
   DIGEST_RECIPIENTS: withDefault(emailList, ''),
+  DIGEST_MAX_ITEMS: withDefault(positiveInt, 50),
   SEND_RETRY_LIMIT: withDefault(z.coerce.number().int().min(0), 5),
   SEND_RETRY_DELAY_SECONDS: withDefault(positiveInt, 60),
+
+  // The send loop and the relay: every wait is bounded in seconds, so one stalled step never holds the rest.
+  SEND_BATCH_SIZE: withDefault(positiveInt, 50),
+  SEND_POLL_SECONDS: withDefault(positiveInt, 2),
+  SEND_EXPIRE_SECONDS: withDefault(z.coerce.number().int().min(5), 60),
+  SMTP_MAX_CONNECTIONS: withDefault(positiveInt, 5),
+  SMTP_CONNECT_TIMEOUT_SECONDS: withDefault(positiveInt, 10),
+  SMTP_GREETING_TIMEOUT_SECONDS: withDefault(positiveInt, 10),
+  SMTP_SOCKET_TIMEOUT_SECONDS: withDefault(positiveInt, 30),
+  DB_OUTAGE_MAX_SECONDS: withDefault(positiveInt, 60),
   // Three years after closure, the raw mail and personal data of a case go (`redress purge`).
   RETENTION_DAYS_AFTER_CLOSE: withDefault(positiveInt, 1095),
 }).superRefine((c, ctx) => {

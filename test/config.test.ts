@@ -109,4 +109,13 @@ describe('config (one zod schema, read once)', () => {
       expect(listed).not.toContain('refresh-secret');
     });
   });
+
+  it('the send loop and the relay wait in seconds, not minutes, by default; a send expiry under 5 s is refused by name', () => {
+    const c = loadConfig({});
+    expect([c.SMTP_CONNECT_TIMEOUT_SECONDS, c.SMTP_GREETING_TIMEOUT_SECONDS, c.SMTP_SOCKET_TIMEOUT_SECONDS]).toEqual([10, 10, 30]);
+    expect([c.SMTP_MAX_CONNECTIONS, c.SEND_BATCH_SIZE, c.SEND_POLL_SECONDS, c.SEND_EXPIRE_SECONDS]).toEqual([5, 50, 2, 60]);
+    expect([c.DB_OUTAGE_MAX_SECONDS, c.DIGEST_MAX_ITEMS]).toEqual([60, 50]);
+    expect(() => loadConfig({ SEND_EXPIRE_SECONDS: '2' })).toThrow(/SEND_EXPIRE_SECONDS/);
+    expect(() => loadConfig({ SMTP_MAX_CONNECTIONS: '0' })).toThrow(/SMTP_MAX_CONNECTIONS/);
+  });
 });

@@ -43,7 +43,7 @@ export default async function setup(project: TestProject) {
   const template = createPool(templateUrl, log, 1);
   await migrate(template, log);
   // pg-boss installs its schema and queues once here, so each cloned test database starts with them.
-  const boss = await startBoss(template, log, { retryLimit: 2, retryDelaySeconds: 1, worker: false });
+  const boss = await startBoss(template, log, { retryLimit: 2, retryDelaySeconds: 1, sendExpireSeconds: 60, worker: false });
   await boss.stop({ graceful: false, close: false, wait: true });
   await template.end();
   project.provide('adminUrl', adminUrl);

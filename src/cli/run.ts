@@ -3,9 +3,9 @@ import { openApp } from '../app.ts';
 import type { Config } from '../config.ts';
 import { openDatabase } from '../db/database.ts';
 import { migrate } from '../db/migrate.ts';
-import { createLogger } from '../log.ts';
+import { createLogger, type Logger } from '../log.ts';
 import { runWorker } from '../worker.ts';
-import { RedressError } from '../errors.ts';
+import { errorMessage, isRetryable, RedressError } from '../errors.ts';
 import { runDue } from '../jobs/run-due.ts';
 import { renderMessage } from '../outbound/render.ts';
 import { buildDigest } from '../jobs/digest-job.ts';
@@ -31,6 +31,9 @@ export function migrateCommand(program: Command, config: () => Config): void {
     });
 }
 
+/** SIGTERM to exit: the worker's own stop takes a few seconds; past this something hung. */
+const SHUTDOWN_DEADLINE_MS = 9_500;
+
 export function startCommand(program: Command, config: () => Config): void {
   program
     .command('start')
@@ -41,15 +44,49 @@ export function startCommand(program: Command, config: () => Config): void {
       const onSignal = (sig: string) => {
         app.log.info({ signal: sig }, 'shutdown requested');
         stop.abort();
+        setTimeout(() => {
+          app.log.fatal({ deadlineMs: SHUTDOWN_DEADLINE_MS }, 'the worker did not stop in time; exiting anyway (unfinished sends come back when their jobs expire)');
+          process.exit(1);
+        }, SHUTDOWN_DEADLINE_MS).unref();
       };
       process.once('SIGTERM', onSignal);
       process.once('SIGINT', onSignal);
+      const unguard = guardProcess(app.log, () => stop.signal.aborted);
       try {
         await runWorker(app, stop.signal);
       } finally {
+        stop.abort();
         await app.close();
+        unguard();
       }
     });
+}
+
+/**
+ * What escapes the worker's own code. pg-boss completes its cron's jobs without awaiting
+ * them, so a database outage can surface as an unhandled rejection: logged, and the
+ * database watch decides when an outage is too long. Once stopping, no stray error (a
+ * socket closing under its handler) turns a clean stop into exit 1. Anything else still
+ * ends the process, as Node would.
+ */
+function guardProcess(log: Logger, stopping: () => boolean): () => void {
+  const onRejection = (reason: unknown) => {
+    if (!stopping() && !isRetryable(reason)) throw reason;
+    log.warn({ err: errorMessage(reason) }, stopping() ? 'error while stopping; ignored' : 'a database error escaped a library; carrying on');
+  };
+  const onException = (err: Error) => {
+    if (!stopping()) {
+      log.fatal({ err }, 'uncaught exception');
+      process.exit(1);
+    }
+    log.warn({ err: errorMessage(err) }, 'error while stopping; ignored');
+  };
+  process.on('unhandledRejection', onRejection);
+  process.on('uncaughtException', onException);
+  return () => {
+    process.off('unhandledRejection', onRejection);
+    process.off('uncaughtException', onException);
+  };
 }
 
 export function runDueCommand(program: Command, config: () => Config): void {

@@ -61,6 +61,8 @@ export async function startSmtpSource(deps: { clock: Clock; log: Logger; process
     disabledCommands: [...(opts.users ? [] : ['AUTH']), ...(opts.tls ? [] : ['STARTTLS'])],
     banner: 'Redress complaints intake',
     logger: false,
+    // On stop, clients still connected get this long (smtp-server's default is 30 s) so the worker ends within 10 s.
+    closeTimeout: 3_000,
     onConnect(session, callback) {
       if (rate.admit(session.remoteAddress, deps.clock.now().getTime())) return callback();
       log.warn({ ip: session.remoteAddress }, 'connection refused: over the per-address connection rate');

@@ -11,12 +11,24 @@ export const QUEUES = {
   tick: 'tick',
 } as const;
 
+/** pg-boss's schema (its default, named so the one statement we run on its table says where). */
+const BOSS_SCHEMA = 'pgboss';
+
+/** NOTIFY channel the send loop listens on; a send job's transaction notifies it on commit. */
+export const SEND_WAKE_CHANNEL = 'redress_send';
+
 export const sendJobSchema = z.object({ outboundId: z.string().regex(/^\d+$/) });
 export type SendJob = z.infer<typeof sendJobSchema>;
+
+export function outboundIdOf(job: { data: unknown }): bigint {
+  return BigInt(sendJobSchema.parse(job.data).outboundId);
+}
 
 export interface BossSettings {
   retryLimit: number;
   retryDelaySeconds: number;
+  /** A send job held longer than this (its worker died) is failed by pg-boss's maintenance and retried. */
+  sendExpireSeconds: number;
   /** Maintenance and cron run in `redress start` only; one-shot commands just enqueue and fetch. */
   worker: boolean;
 }
@@ -52,7 +64,15 @@ function toParam(v: unknown): unknown {
 }
 
 export async function startBoss(sql: Sql, log: Logger, settings: BossSettings): Promise<PgBoss> {
-  const boss = new PgBoss({ db: bossDb(sql), schedule: settings.worker, supervise: settings.worker, migrate: true });
+  const boss = new PgBoss({
+    db: bossDb(sql),
+    schema: BOSS_SCHEMA,
+    schedule: settings.worker,
+    supervise: settings.worker,
+    // Expiry is found by maintenance: run it often enough that a dead worker's sends come back soon after they expire.
+    maintenanceIntervalSeconds: maintenanceIntervalSeconds(settings.sendExpireSeconds),
+    migrate: true,
+  });
   boss.on('error', (err) => log.error({ err, component: 'pg-boss' }, 'pg-boss error'));
   await boss.start();
   await ensureQueue(boss, QUEUES.sendDead, {});
@@ -60,6 +80,7 @@ export async function startBoss(sql: Sql, log: Logger, settings: BossSettings): 
     retryLimit: settings.retryLimit,
     retryDelay: settings.retryDelaySeconds,
     retryBackoff: true,
+    expireInSeconds: settings.sendExpireSeconds,
     deadLetter: QUEUES.sendDead,
   });
   await ensureQueue(boss, QUEUES.tick, { retryLimit: 0, policy: 'singleton' });
@@ -75,6 +96,8 @@ async function ensureQueue(boss: PgBoss, name: string, options: Omit<PgBoss.Queu
 export async function enqueueSend(boss: PgBoss, tx: Db, job: SendJob, jobId: string): Promise<string> {
   const id = await boss.send(QUEUES.send, sendJobSchema.parse(job), { db: bossDb(tx), id: jobId });
   if (!id) throw new RedressError('db', `pg-boss refused the ${QUEUES.send} job for outbound ${job.outboundId}: does the queue exist?`);
+  // Delivered on commit (several in one transaction arrive as one): a listening worker sends at once.
+  await tx`select pg_notify(${SEND_WAKE_CHANNEL}, '')`;
   return id;
 }
 
@@ -82,4 +105,25 @@ export async function enqueueSend(boss: PgBoss, tx: Db, job: SendJob, jobId: str
 export async function enqueueSends(boss: PgBoss, tx: Db, jobs: readonly { jobId: string; outboundId: bigint }[]): Promise<void> {
   if (jobs.length === 0) return;
   await boss.insert(jobs.map((j) => ({ id: j.jobId, name: QUEUES.send, data: sendJobSchema.parse({ outboundId: j.outboundId.toString() }) })), { db: bossDb(tx) });
+  // Delivered on commit (several in one transaction arrive as one): a listening worker sends at once.
+  await tx`select pg_notify(${SEND_WAKE_CHANNEL}, '')`;
+}
+
+/** Pure: a quarter of the send expiry, between 1 s and pg-boss's default of 2 minutes. */
+export function maintenanceIntervalSeconds(sendExpireSeconds: number): number {
+  return Math.min(120, Math.max(1, Math.ceil(sendExpireSeconds / 4)));
+}
+
+/**
+ * Hands active jobs back to the queue as if never fetched: no retry is spent. pg-boss 10
+ * has no call for this (fail() counts a retry and backs off), so this is the one statement
+ * we run on its table. For sends the relay never got: it was down, or we were stopping.
+ */
+export async function releaseJobs(sql: Db, queue: string, ids: string[]): Promise<number> {
+  if (ids.length === 0) return 0;
+  const rows = await sql`
+    update ${sql(BOSS_SCHEMA)}.job set state = 'created', started_on = null, start_after = now()
+    where name = ${queue} and id = any(${ids}::uuid[]) and state = 'active'
+    returning id`;
+  return rows.length;
 }

@@ -14,6 +14,8 @@ export interface DigestDeps {
   outbox: OutboxContext;
   enqueue: EnqueueSends;
   digestTime: string;
+  /** Lines listed per digest section (DIGEST_MAX_ITEMS); the counts cover everything. */
+  maxItems: number;
 }
 
 const DAY_MS = 86_400_000;
@@ -22,7 +24,7 @@ export async function buildDigest(deps: DigestDeps, now: Date): Promise<StaffDig
   const { calendar, policy, settings } = deps.outbox;
   const { dueBefore, horizon } = digestWindows(now, calendar, policy);
   const since = (await lastDigestAt(deps.sql)) ?? new Date(now.getTime() - DAY_MS);
-  return composeDigest(await loadDigestFacts(deps.sql, now, dueBefore, horizon, since), now, calendar, settings.organisation);
+  return composeDigest(await loadDigestFacts(deps.sql, { now, dueBefore, horizon, since }, deps.maxItems), now, calendar, settings.organisation);
 }
 
 /** The daily digest (business days, at DIGEST_TIME), claimed per day so it goes out once. */

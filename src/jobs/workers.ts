@@ -1,29 +1,53 @@
 import type { App } from '../app.ts';
-import { deadLettered, sendOutbound } from '../outbound/send-job.ts';
+import { pause } from '../clock.ts';
+import { deadLettered } from '../outbound/send-job.ts';
 import { sendDigestIfDue } from './digest-job.ts';
-import { QUEUES, sendJobSchema } from './boss.ts';
+import { outboundIdOf, QUEUES } from './boss.ts';
+import { pollQueue } from './poll-queue.ts';
 import { fireDueDeadlines } from './run-due.ts';
+import { startSendLoop, type SendLoop } from './send-loop.ts';
+import { listenForSends } from './send-wakeup.ts';
+
+export interface JobWorkers {
+  sends: SendLoop;
+  /** The database answered again after an outage. */
+  reconnected(): Promise<void>;
+  /** Stops taking work at once; sends in flight get `graceMs`, and everything ends within about `graceMs` + 2 s. */
+  stop(graceMs: number): Promise<void>;
+}
 
 /**
- * `redress start`'s background work on pg-boss: the send queue (retried with backoff by
- * pg-boss; a throw means "try again"), its dead-letter queue, and a once-a-minute tick
- * (a pg-boss cron, so one worker of many runs it) that fires due deadlines and the digest.
+ * `redress start`'s background work on pg-boss: the send loop (woken by NOTIFY as send
+ * jobs commit), the send queue's dead letters, and a once-a-minute tick (a pg-boss cron,
+ * so one worker of many runs it) that fires due deadlines and the digest.
  */
-export async function startJobWorkers(app: App): Promise<void> {
-  const { boss, log } = app;
-  await boss.work(QUEUES.send, { batchSize: 1 }, async ([job]) => {
-    if (!job) return;
-    await sendOutbound(app.send, BigInt(sendJobSchema.parse(job.data).outboundId), job.id);
-  });
-  await boss.work(QUEUES.sendDead, { batchSize: 1 }, async ([job]) => {
-    if (!job) return;
-    await deadLettered(app.send, BigInt(sendJobSchema.parse(job.data).outboundId), job.id);
-  });
-  await boss.work(QUEUES.tick, { batchSize: 1 }, async () => {
-    const now = app.clock.now();
-    const fired = await fireDueDeadlines(app.runDue, now);
-    const digest = await sendDigestIfDue(app.digest, now);
-    if (fired > 0 || digest) log.info({ fired, digest }, 'tick');
-  });
-  await boss.schedule(QUEUES.tick, '* * * * *', {}, { tz: app.config.BUSINESS_TIMEZONE });
+export async function startJobWorkers(app: App): Promise<JobWorkers> {
+  const { boss, log, config } = app;
+  const pollMs = config.SEND_POLL_SECONDS * 1000;
+  const sends = startSendLoop(
+    { boss, send: app.send, log },
+    { batchSize: config.SEND_BATCH_SIZE, concurrency: config.SMTP_MAX_CONNECTIONS, pollMs, holdMs: (config.SEND_EXPIRE_SECONDS * 1000) / 2 },
+  );
+  const wakeup = await listenForSends(app.db.sql, () => sends.wake(), log);
+  const dead = pollQueue(boss, QUEUES.sendDead, (job) => deadLettered(app.send, outboundIdOf(job), job.id), { pollMs, log });
+  const tick = pollQueue(
+    boss,
+    QUEUES.tick,
+    async (_job, signal) => {
+      const now = app.clock.now();
+      const fired = await fireDueDeadlines(app.runDue, now, signal);
+      const digest = signal.aborted ? false : await sendDigestIfDue(app.digest, now);
+      if (fired > 0 || digest) log.info({ fired, digest }, 'tick');
+    },
+    { pollMs, log },
+  );
+  await boss.schedule(QUEUES.tick, '* * * * *', {}, { tz: config.BUSINESS_TIMEZONE });
+  return {
+    sends,
+    reconnected: () => wakeup.resubscribe(),
+    async stop(graceMs) {
+      const rest = Promise.all([dead.stop(), tick.stop(), wakeup.close()]);
+      await Promise.all([sends.stop(graceMs), Promise.race([rest, pause(graceMs)])]);
+    },
+  };
 }

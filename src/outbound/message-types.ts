@@ -141,11 +141,18 @@ export interface DigestLine {
   priority: boolean;
 }
 
+export interface DigestSection {
+  title: string;
+  lines: DigestLine[];
+  /** Cases (or mail) in the section beyond the lines listed, and the commands that list them; null when all are listed. */
+  more: { count: number; where: string[] } | null;
+}
+
 export interface StaffDigestData {
   organisation: string;
   date: string;
   counts: DigestCounts;
-  sections: { title: string; lines: DigestLine[] }[];
+  sections: DigestSection[];
 }
 
 /** R10 printable letter, for customers who asked to hear by post. */

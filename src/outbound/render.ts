@@ -53,7 +53,8 @@ interface TemplateSet {
 }
 
 const cache = new Map<string, TemplateSet>();
-const KNOWN_HELPERS = { paragraphs: true, eq: true } as const;
+const KNOWN_HELPERS = { paragraphs: true, eq: true, number: true } as const;
+const GROUPED = new Intl.NumberFormat('en-GB');
 
 function templateSet(dir: string): TemplateSet {
   const key = path.resolve(dir);
@@ -69,6 +70,7 @@ function compileDir(dir: string): TemplateSet {
   const hb = Handlebars.create();
   hb.registerHelper('paragraphs', paragraphs(hb));
   hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+  hb.registerHelper('number', (n: unknown) => (typeof n === 'number' ? GROUPED.format(n) : String(n)));
   const partialsDir = path.join(dir, 'partials');
   for (const file of readDir(partialsDir).filter((f) => f.endsWith('.hbs'))) {
     const name = file.slice(0, -'.hbs'.length);

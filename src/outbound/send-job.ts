@@ -1,11 +1,12 @@
 import { advanceCase, type CaseDeps } from '../cases/advance.ts';
 import type { Clock } from '../clock.ts';
 import type { Sql } from '../db/pool.ts';
+import { whileDatabaseDown, type OutageBudget } from '../db/retry.ts';
 import { errorMessage, RedressError } from '../errors.ts';
 import { QUEUES } from '../jobs/boss.ts';
 import type { Logger } from '../log.ts';
 import { insertDeadLetter, loadOutbound, markSent, recordAttemptFailed, type OutboundForSend } from './outbox-repo.ts';
-import type { Sender } from './sender.ts';
+import type { FailureScope, Sender } from './sender.ts';
 
 /** Told when a message has been sent, for the send-latency histogram. */
 export interface SendObserver {
@@ -18,41 +19,53 @@ export interface SendDeps {
   clock: Clock;
   sender: Sender;
   lifecycle: CaseDeps;
+  /** How long recording a message the relay took may wait for the database. */
+  outage: OutageBudget;
   observe?: SendObserver;
 }
 
-export type SendResult = 'sent' | 'skipped' | 'failed';
+export type SendOutcome =
+  | { status: 'sent' | 'skipped' | 'failed' }
+  /** Temporary: `attempts` counts this one. */
+  | { status: 'retry'; scope: FailureScope; attempts: number; error: RedressError };
 
 /**
- * The send-email job. A temporary failure throws so pg-boss retries with backoff; a
- * permanent one is recorded (dead letter, case history, staff alert) and the job ends.
- * A crash between the SMTP 250 and the commit below resends on retry with the same
- * Message-ID, which receiving clients treat as one message.
+ * The send-email job. A permanent failure is recorded (dead letter, case history, staff
+ * alert) and the job ends; a temporary one is recorded and returned for the caller to
+ * route (pg-boss retry, or back to the queue). A database error before the send throws.
+ * Once the relay has taken the message, recording it waits out a database outage, so a
+ * send is not repeated for want of its record; a crash in between resends on retry with
+ * the same Message-ID, which receiving clients treat as one message.
  */
-export async function sendOutbound(deps: SendDeps, outboundId: bigint, jobId?: string): Promise<SendResult> {
+export async function sendOutbound(deps: SendDeps, outboundId: bigint, opts: { jobId?: string; signal?: AbortSignal } = {}): Promise<SendOutcome> {
   const m = await loadOutbound(deps.sql, outboundId);
-  if (!m || m.status !== 'queued') return 'skipped';
+  if (!m || m.status !== 'queued') return { status: 'skipped' };
   try {
-    await deps.sender.send(m.raw, { from: m.envelope_from, to: m.to_addresses }, m.message_id);
+    await deps.sender.send(m.raw, { from: m.envelope_from, to: m.to_addresses }, m.message_id, { signal: opts.signal });
   } catch (err) {
-    const retryable = err instanceof RedressError ? err.retryable : true;
-    if (retryable) {
-      await recordAttemptFailed(deps.sql, m.id, errorMessage(err), false);
-      deps.log.warn({ err, outboundId: String(m.id), kind: m.kind }, 'send failed; will retry');
-      throw err;
+    const failure = err instanceof RedressError ? err : new RedressError('send_failed', errorMessage(err), { retryable: true, cause: err, context: { scope: 'relay' } });
+    if (!failure.retryable) {
+      await failPermanently(deps, m, failure.message, opts.jobId);
+      return { status: 'failed' };
     }
-    await failPermanently(deps, m, errorMessage(err), jobId);
-    return 'failed';
+    await recordAttemptFailed(deps.sql, m.id, failure.message, false);
+    const scope = (failure.context.scope as FailureScope | undefined) ?? 'relay';
+    deps.log.warn({ err: failure.message, outboundId: String(m.id), kind: m.kind, scope }, 'send failed; will retry');
+    return { status: 'retry', scope, attempts: m.attempts + 1, error: failure };
   }
   const sentAt = deps.clock.now();
+  await whileDatabaseDown(() => recordSent(deps, m, sentAt), deps.outage, deps.log, `recording ${m.message_id} as sent`);
+  deps.observe?.messageSent(m.kind, m.created_at, sentAt);
+  deps.log.info({ outboundId: String(m.id), kind: m.kind, messageId: m.message_id }, 'message sent');
+  return { status: 'sent' };
+}
+
+async function recordSent(deps: SendDeps, m: OutboundForSend, sentAt: Date): Promise<void> {
   await deps.sql.begin(async (tx) => {
     if ((await markSent(tx, m.id, sentAt)) && m.case_id !== null) {
       await advanceCase(tx, deps.lifecycle, m.case_id, { type: 'message_sent', kind: m.kind }, { eventKey: `out:${m.id}`, actor: 'system' });
     }
   });
-  deps.observe?.messageSent(m.kind, m.created_at, sentAt);
-  deps.log.info({ outboundId: String(m.id), kind: m.kind, messageId: m.message_id }, 'message sent');
-  return 'sent';
 }
 
 /** pg-boss gave up retrying (the dead-letter queue), or the server refused for good. */

@@ -1,13 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
-import net from 'node:net';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
+import type { SMTPConnectionAuth } from 'nodemailer/lib/smtp-connection';
 import { parseConnectionUrl } from 'nodemailer/lib/shared';
 import { errorMessage, RedressError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { AccessTokens } from '../oauth2/access-tokens.ts';
-import { nodemailerOAuth2 } from '../oauth2/nodemailer-auth.ts';
+import { nodemailerOAuth2, type NodemailerOAuth2 } from '../oauth2/nodemailer-auth.ts';
 
 export interface Envelope {
   /** MAIL FROM; '' is the null sender. */
@@ -15,42 +15,90 @@ export interface Envelope {
   to: string[];
 }
 
-/** Hands composed messages on. Failures are `RedressError('send_failed')` with `retryable` set. */
+/**
+ * Why a retryable send failed: `relay` (refused, stalled, dropped: nothing about this
+ * message), `message` (the relay answered 4xx about it), `aborted` (we cancelled it).
+ */
+export type FailureScope = 'relay' | 'message' | 'aborted';
+
+/** Hands composed messages on. Failures are `RedressError('send_failed')` with `retryable` and `context.scope` set. */
 export interface Sender {
-  send(raw: Buffer, envelope: Envelope, messageId: string): Promise<void>;
+  send(raw: Buffer, envelope: Envelope, messageId: string, opts?: { signal?: AbortSignal }): Promise<void>;
+  /** Resolves when the relay answers (connect, greeting, login; no message): the paused circuit's probe. */
+  probe(): Promise<void>;
   close(): Promise<void>;
 }
+
+export interface SmtpSettings {
+  /** Pooled connections, and so sends in flight at once. */
+  maxConnections: number;
+  connectTimeoutMs: number;
+  greetingTimeoutMs: number;
+  /** Longest silence in the middle of a session. */
+  socketTimeoutMs: number;
+}
+
+export type SmtpAuth = SMTPConnectionAuth;
 
 export interface SenderOptions {
   /** `smtp://user:pass@host:port` or `smtps://...`; without it messages go to `outboxDir` as .eml files. */
   smtpUrl?: string;
   outboxDir: string;
   log: Logger;
+  smtp: SmtpSettings;
   /** Sign in with XOAUTH2 and these tokens (SMTP_AUTH=oauth2) instead of the URL's password. */
   oauth2?: AccessTokens;
 }
 
 export function createSender(opts: SenderOptions): Sender {
-  return opts.smtpUrl ? smtpSender(opts.smtpUrl, opts.log.child({ component: 'smtp-sender' }), opts.oauth2) : fileSender(opts.outboxDir, opts.log.child({ component: 'file-outbox' }));
+  if (!opts.smtpUrl) return fileSender(opts.outboxDir, opts.log.child({ component: 'file-outbox' }));
+  const log = opts.log.child({ component: 'smtp-sender' });
+  const oauth2 = opts.oauth2 && nodemailerOAuth2(parseConnectionUrl(opts.smtpUrl).auth?.user ?? '', opts.oauth2);
+  return smtpSender(createSmtpTransport(opts.smtpUrl, opts.smtp, log, oauth2?.auth), log, oauth2);
 }
 
-function smtpSender(smtpUrl: string, log: Logger, tokens?: AccessTokens): Sender {
-  const connection = parseConnectionUrl(smtpUrl);
-  const oauth2 = tokens && nodemailerOAuth2(connection.auth?.user ?? '', tokens);
-  const transport = nodemailer.createTransport({ ...connection, ...(oauth2 && { auth: oauth2.auth }), pool: true, logger: quietLogger(log), getSocket: noDelaySocket });
+/**
+ * The one place the nodemailer transport is made; `auth` (e.g. OAuth2) replaces the URL's.
+ * Every step has a short timeout, so a relay that stalls fails a send in seconds instead
+ * of holding it for nodemailer's defaults (2 min to connect, 10 min of silence).
+ * `maxRequeues: 0`: a dropped connection fails the send at once, and the send loop
+ * decides (hand it back, or pause the relay).
+ */
+export function createSmtpTransport(smtpUrl: string, settings: SmtpSettings, log: Logger, auth?: SmtpAuth) {
+  return nodemailer.createTransport({
+    ...parseConnectionUrl(smtpUrl),
+    ...(auth ? { auth } : {}),
+    pool: true,
+    maxConnections: settings.maxConnections,
+    maxRequeues: 0,
+    connectionTimeout: settings.connectTimeoutMs,
+    greetingTimeout: settings.greetingTimeoutMs,
+    socketTimeout: settings.socketTimeoutMs,
+    logger: quietLogger(log),
+  });
+}
+
+function smtpSender(transport: ReturnType<typeof createSmtpTransport>, log: Logger, oauth2?: NodemailerOAuth2): Sender {
   return {
-    async send(raw, envelope, messageId) {
+    async send(raw, envelope, messageId, opts = {}) {
       checkEnvelope(envelope, messageId);
       let info: { rejected?: unknown[]; response?: string };
       try {
-        info = (await transport.sendMail({ envelope: { from: envelope.from, to: envelope.to }, raw })) as typeof info;
+        info = (await transport.sendMail({ envelope: { from: envelope.from, to: envelope.to }, raw, signal: opts.signal })) as typeof info;
       } catch (err) {
         // nodemailer already renewed a token refused with the XOAUTH2 challenge; a server that answers 535 outright gets a new one on the retry
         if ((err as { code?: string }).code === 'EAUTH') oauth2?.refused();
         throw translateSmtpError(err, messageId);
       }
       if (info.rejected?.length) log.warn({ messageId, rejected: info.rejected }, 'the server refused some recipients; the others were sent');
-      log.info({ messageId, recipients: envelope.to.length, response: info.response }, 'message sent');
+      log.debug({ messageId, recipients: envelope.to.length, response: info.response }, 'relay accepted the message');
+    },
+    async probe() {
+      try {
+        await transport.verify();
+      } catch (err) {
+        throw translateSmtpError(err, 'probe');
+      }
     },
     async close() {
       transport.close();
@@ -58,24 +106,8 @@ function smtpSender(smtpUrl: string, log: Logger, tokens?: AccessTokens): Sender
   };
 }
 
-/**
- * nodemailer's own sockets keep Nagle's algorithm on, so each message waited ~40 ms for a
- * delayed ACK (measured: 47 ms a send on loopback, 2.3 ms without). We open the TCP
- * connection ourselves with no-delay; nodemailer still does TLS (smtps:// or STARTTLS) on it.
- */
-function noDelaySocket(options: { host?: string; port?: number }, callback: (err: Error | null, socketOptions?: { connection: net.Socket }) => void): void {
-  const socket = net.connect({ host: options.host ?? 'localhost', port: options.port ?? 25 });
-  socket.setNoDelay(true);
-  const onError = (err: Error) => callback(Object.assign(err, { code: 'ECONNECTION' }));
-  socket.once('error', onError);
-  socket.once('connect', () => {
-    socket.off('error', onError);
-    callback(null, { connection: socket });
-  });
-}
-
-/** Connection-level failures: the message itself was fine, so trying again later may work. */
-const TRANSIENT_CODES = new Set(['ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'EDNS', 'ETLS', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
+/** The relay cannot take this message however often it is tried. */
+const MESSAGE_CODES = new Set(['EENVELOPE', 'EMESSAGE']);
 
 interface SmtpFailure {
   code?: string;
@@ -86,20 +118,31 @@ interface SmtpFailure {
 }
 
 /**
- * 4xx and connection failures are retryable, 5xx are permanent. Authentication failures
- * are counted retryable even with a 5xx: they are a configuration fault, not a property
- * of the message, and the message should survive until the credentials are fixed.
+ * 4xx about the message is retryable (that message alone), 5xx is permanent. The relay
+ * itself failing (refused, timed out, dropped, 421 "closing", authentication refused) is
+ * retryable and pauses sending: it says nothing about the message. Authentication counts
+ * as the relay's even with a 5xx: a configuration fault the message should survive.
  */
 export function translateSmtpError(err: unknown, messageId: string): RedressError {
   const e = (typeof err === 'object' && err !== null ? err : {}) as SmtpFailure;
-  const codes = [e.responseCode, ...(e.rejectedErrors ?? []).map((r) => r.responseCode)].filter((c): c is number => typeof c === 'number');
-  const retryable = e.code === 'EAUTH' || (codes.length > 0 ? codes.some((c) => c >= 400 && c < 500) : TRANSIENT_CODES.has(e.code ?? ''));
+  const scope = failureScope(e);
+  const retryable = scope !== undefined;
   const next = retryable ? 'it will be retried' : 'the server refused it for good; check the recipient address and the message';
   return new RedressError('send_failed', `sending ${messageId} failed (${errorMessage(err)}): ${next}`, {
     retryable,
     cause: err,
-    context: { messageId, responseCode: e.responseCode, response: e.response, command: e.command, smtpCode: e.code },
+    context: { messageId, scope, responseCode: e.responseCode, response: e.response, command: e.command, smtpCode: e.code },
   });
+}
+
+/** Undefined: permanent. */
+function failureScope(e: SmtpFailure): FailureScope | undefined {
+  if (e.code === 'EABORT') return 'aborted';
+  if (e.code === 'EAUTH' || e.code === 'ENOAUTH' || e.responseCode === 421) return 'relay';
+  const codes = [e.responseCode, ...(e.rejectedErrors ?? []).map((r) => r.responseCode)].filter((c): c is number => typeof c === 'number');
+  if (codes.length > 0) return codes.some((c) => c >= 400 && c < 500) ? 'message' : undefined;
+  // No reply from the relay (refused, timed out, dropped, TLS): the message itself was fine.
+  return MESSAGE_CODES.has(e.code ?? '') ? undefined : 'relay';
 }
 
 /** Without an SMTP relay: one `<messageId>.eml` per message, written whole or not at all, never twice. */
@@ -111,14 +154,18 @@ function fileSender(outboxDir: string, log: Logger): Sender {
       try {
         await fs.mkdir(outboxDir, { recursive: true });
         const written = await writeOnce(file, raw);
-        log.info({ messageId, file, recipients: envelope.to.length, written }, written ? 'message written to the outbox' : 'message already in the outbox');
+        log.debug({ messageId, file, recipients: envelope.to.length, written }, written ? 'message written to the outbox' : 'message already in the outbox');
       } catch (err) {
         throw new RedressError('send_failed', `cannot write ${messageId} to the outbox ${outboxDir} (${errorMessage(err)}): check the directory is writable; it will be retried`, {
           retryable: true,
           cause: err,
-          context: { messageId, file },
+          context: { messageId, file, scope: 'relay' satisfies FailureScope },
         });
       }
+    },
+    async probe() {
+      await fs.mkdir(outboxDir, { recursive: true });
+      await fs.access(outboxDir, fs.constants.W_OK);
     },
     async close() {},
   };

@@ -82,10 +82,10 @@ export function sampleDigest(ctx: PreviewContext, now: Date): StaffDigestData {
       { title: 'New cases awaiting review (R4)', lines: [
         { reference: 'CMP-2026-000043', text: `new: review owed by ${due}`, priority: false },
         { reference: 'CMP-2026-000044', text: `new: review owed by ${due} (priority, R8)`, priority: true },
-      ] },
-      { title: 'Overdue', lines: [{ reference: 'CMP-2026-000031', text: 'progress update (R3) was due yesterday', priority: false }] },
-      { title: 'Escalations (R5, R6, R7)', lines: [{ reference: 'CMP-2026-000027', text: 'with director', priority: false }] },
-      { title: 'Awaiting customer confirmation (R11, R12)', lines: [{ reference: 'CMP-2026-000042', text: `closes for no response ${due}`, priority: false }] },
+      ], more: null },
+      { title: 'Overdue', lines: [{ reference: 'CMP-2026-000031', text: 'progress update (R3) was due yesterday', priority: false }], more: null },
+      { title: 'Escalations (R5, R6, R7)', lines: [{ reference: 'CMP-2026-000027', text: 'with director', priority: false }], more: null },
+      { title: 'Awaiting customer confirmation (R11, R12)', lines: [{ reference: 'CMP-2026-000042', text: `closes for no response ${due}`, priority: false }], more: null },
     ],
   };
 }

@@ -1,7 +1,7 @@
 import type { BusinessCalendar } from '../policy/calendar.ts';
 import type { PolicySettings } from '../policy/settings.ts';
-import type { DigestCounts, DigestLine, StaffDigestData } from '../outbound/render.ts';
-import type { DigestFacts, DueRow, MailRow } from './digest-repo.ts';
+import type { DigestCounts, DigestLine, DigestSection, StaffDigestData } from '../outbound/render.ts';
+import type { DigestFacts, DueRow, MailRow, Section } from './digest-repo.ts';
 
 const OWED: Record<string, string> = {
   ack: 'acknowledgement owed (R1)',
@@ -14,37 +14,59 @@ const OWED: Record<string, string> = {
   adr: 'ADR notice at 8 weeks (R14)',
 };
 
-/** Pure: the digest from the facts loaded for `now`. Counts at the top, priority cases first in every section. */
+/** Where to find the rest of a section's rows that have no case (in the database). */
+const WITHOUT_CASE = {
+  bounces: "outbound_messages where status in ('bounced', 'failed')",
+  heldMail: "inbound_messages where kind = 'other' or collides_with is not null",
+  quarantined: "inbound_messages where kind = 'quarantined'",
+  commands: "outbound_messages where kind = 'command_receipt'",
+  heldAlerts: "outbound_messages where kind = 'staff_alert' and status = 'suppressed'",
+};
+
+/**
+ * Pure: the digest from the facts loaded for `now`. Counts at the top, exact; each section
+ * lists its first rows, priority cases first, and says how many more there are and where.
+ */
 export function composeDigest(facts: DigestFacts, now: Date, cal: BusinessCalendar, organisation: string): StaffDigestData {
   const when = (d: Date) => `${cal.formatLocal(d)} ${cal.formatLocalTime(d)}`;
   const dueLine = (r: DueRow) => line(r, `${OWED[r.kind] ?? r.kind}: ${r.due_at <= now ? 'OVERDUE since' : 'due'} ${when(r.due_at)}`);
-  const overdue = facts.due.filter((r) => r.due_at <= now);
   const counts: DigestCounts = {
-    newAwaitingReview: facts.awaitingReview.length,
-    priority: new Set([...facts.awaitingReview, ...facts.due, ...facts.escalations].filter((r) => r.priority).map((r) => r.reference)).size,
-    dueToday: facts.due.length - overdue.length,
-    overdue: overdue.length,
-    escalations: facts.escalations.length,
-    awaitingConfirmation: facts.awaitingConfirmation.length,
-    adrHorizon: facts.adrHorizon.length,
-    bounces: facts.bounces.length,
-    quarantined: facts.quarantined.length,
+    newAwaitingReview: facts.awaitingReview.total,
+    priority: facts.priorityCases,
+    dueToday: facts.dueToday.total,
+    overdue: facts.overdue.total,
+    escalations: facts.escalations.total,
+    awaitingConfirmation: facts.awaitingConfirmation.total,
+    adrHorizon: facts.adrHorizon.total,
+    bounces: facts.bounces.total,
+    quarantined: facts.quarantined.total,
   };
   const sections = [
-    { title: 'New cases awaiting review (R4)', lines: facts.awaitingReview.map((r) => line(r, `new: review owed by ${when(r.due_at)}${r.priority ? ' (priority, R8)' : ''}`)) },
-    { title: 'Overdue', lines: overdue.map(dueLine) },
-    { title: 'Due today', lines: facts.due.filter((r) => r.due_at > now).map(dueLine) },
-    { title: 'Escalations (R5, R6, R7)', lines: facts.escalations.map((r) => line(r, `with ${r.owner_role}`)) },
-    { title: 'Awaiting customer confirmation (R11, R12)', lines: facts.awaitingConfirmation.map((r) => line(r, `closes for no response ${when(r.due_at)}`)) },
-    { title: '8-week horizon: ADR notice due (R14)', lines: facts.adrHorizon.map((r) => line(r, `ADR notice ${when(r.due_at)}; resolve or flag vexatious/out-of-jurisdiction if that applies`)) },
-    { title: 'Deadlock letters requested, awaiting decision (R15)', lines: facts.deadlockRequests.map((r) => line(r, 'decide: #deadlock or #refuse-deadlock timely|vexatious|jurisdiction')) },
-    { title: 'Bounced or failed messages', lines: facts.bounces.map((r) => mailLine(r, 'our message did not arrive')) },
-    { title: 'Mail held for staff', lines: facts.heldMail.map((r) => mailLine({ ...r, detail: whyHeld(r.reasons ?? []) }, 'message not acted on')) },
-    { title: 'Quarantined mail', lines: facts.quarantined.map((r) => mailLine(r, 'quarantined')) },
-    { title: 'Email commands carried out, by staff member', lines: facts.commands.map((r) => ({ reference: r.staff, text: `${/#[a-z-]+/.exec(r.subject)?.[0] ?? 'command'} on ${r.reference ?? '-'} at ${when(r.at)}`, priority: false })) },
-    { title: 'Staff alerts held back (daily cap per sender)', lines: facts.heldAlerts.map((r) => ({ reference: r.sender, text: `${r.held} alert${r.held === 1 ? '' : 's'} not emailed; each is on its case's record`, priority: false })) },
+    section('New cases awaiting review (R4)', facts.awaitingReview, (r) => line(r, `new: review owed by ${when(r.due_at)}${r.priority ? ' (priority, R8)' : ''}`)),
+    section('Overdue', facts.overdue, dueLine),
+    section('Due today', facts.dueToday, dueLine),
+    section('Escalations (R5, R6, R7)', facts.escalations, (r) => line(r, `with ${r.owner_role}`)),
+    section('Awaiting customer confirmation (R11, R12)', facts.awaitingConfirmation, (r) => line(r, `closes for no response ${when(r.due_at)}`)),
+    section('8-week horizon: ADR notice due (R14)', facts.adrHorizon, (r) => line(r, `ADR notice ${when(r.due_at)}; resolve or flag vexatious/out-of-jurisdiction if that applies`)),
+    section('Deadlock letters requested, awaiting decision (R15)', facts.deadlockRequests, (r) => line(r, 'decide: #deadlock or #refuse-deadlock timely|vexatious|jurisdiction')),
+    section('Bounced or failed messages', facts.bounces, (r) => mailLine(r, 'our message did not arrive'), WITHOUT_CASE.bounces),
+    section('Mail held for staff', facts.heldMail, (r) => mailLine({ ...r, detail: whyHeld(r.reasons ?? []) }, 'message not acted on'), WITHOUT_CASE.heldMail),
+    section('Quarantined mail', facts.quarantined, (r) => mailLine(r, 'quarantined'), WITHOUT_CASE.quarantined),
+    section('Email commands carried out, by staff member', { ...facts.commands, statuses: [null] }, (r) => ({ reference: r.staff, text: `${/#[a-z-]+/.exec(r.subject)?.[0] ?? 'command'} on ${r.reference ?? '-'} at ${when(r.at)}`, priority: false }), WITHOUT_CASE.commands),
+    section('Staff alerts held back (daily cap per sender)', facts.heldAlerts, (r) => ({ reference: r.sender, text: `${r.held} alert${r.held === 1 ? '' : 's'} not emailed; each is on its case's record`, priority: false }), WITHOUT_CASE.heldAlerts),
   ].filter((s) => s.lines.length > 0);
   return { organisation, date: cal.formatLocal(now), counts, sections };
+}
+
+function section<T>(title: string, s: Section<T>, toLine: (row: T) => DigestLine, withoutCase?: string): DigestSection {
+  const lines = s.rows.map(toLine);
+  const rest = s.total - lines.length;
+  return { title, lines, more: rest > 0 ? { count: rest, where: whereToLook(s.statuses, withoutCase) } : null };
+}
+
+/** The commands that list the rest: one per case status in the section; the table for rows with no case. */
+export function whereToLook(statuses: (string | null)[], withoutCase = 'the database'): string[] {
+  return statuses.map((st) => (st === null ? withoutCase : `redress cases --status ${st}`));
 }
 
 function line(r: { reference: string; priority: boolean; subject: string }, text: string): DigestLine {

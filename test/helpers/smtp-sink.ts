@@ -1,10 +1,12 @@
 import { simpleParser, type ParsedMail } from 'mailparser';
-import { SMTPServer, type SMTPServerDataStream } from 'smtp-server';
+import { SMTPServer, type SMTPServerDataStream, type SMTPServerOptions } from 'smtp-server';
 
 export interface SinkMessage {
   envelope: { from: string; to: string[] };
   raw: Buffer;
   parsed: ParsedMail;
+  /** performance.now() when it was stored. */
+  at: number;
 }
 
 export interface SmtpSink {
@@ -12,6 +14,8 @@ export interface SmtpSink {
   url: string;
   /** Everything accepted so far, in order of arrival. */
   messages: SinkMessage[];
+  /** Messages whose data has begun to arrive (stored or not). */
+  readonly started: number;
   /** Successful sign-ins (with `auth`), in order. */
   signIns: { method: string; username: string }[];
   /** Resolves once `n` messages have arrived in total; rejects after `timeoutMs`. */
@@ -23,6 +27,10 @@ export interface SmtpSink {
 export interface SmtpSinkOptions {
   /** Refuse a recipient at RCPT TO with this SMTP reply (e.g. 451 or 550); undefined accepts it. */
   reject?: (rcpt: string) => { code: number; message: string } | undefined;
+  /** Listen on this port (a relay coming back where it was); default: one the OS picks. */
+  port?: number;
+  /** Wait this long before answering each message, like a slower relay. */
+  delayMs?: number;
   /** Require sign-in with one of `methods`; `check` says whether the password or access token is good. */
   auth?: {
     methods: ('XOAUTH2' | 'PLAIN' | 'LOGIN')[];
@@ -31,6 +39,9 @@ export interface SmtpSinkOptions {
     refuseOutright?: boolean;
   };
 }
+
+/** A relay on loopback: no auth, no TLS, quick to close. */
+export const PLAIN_RELAY: SMTPServerOptions = { secure: false, authOptional: true, disabledCommands: ['AUTH', 'STARTTLS'], logger: false, closeTimeout: 200 };
 
 /**
  * An in-process SMTP server that keeps what it receives: no TLS, no auth unless asked. A message is
@@ -41,14 +52,13 @@ export async function startSmtpSink(opts: SmtpSinkOptions = {}): Promise<SmtpSin
   const messages: SinkMessage[] = [];
   const signIns: SmtpSink['signIns'] = [];
   const waiters = new Set<() => void>();
+  let started = 0;
   const auth = opts.auth;
   const server = new SMTPServer({
-    secure: false,
+    ...PLAIN_RELAY,
     authOptional: !auth,
     disabledCommands: auth ? ['STARTTLS'] : ['AUTH', 'STARTTLS'],
     ...(auth && { authMethods: auth.methods, allowInsecureAuth: true }),
-    logger: false,
-    closeTimeout: 200,
     onAuth(login, _session, callback) {
       const good = auth?.check({ method: login.method, username: login.username ?? '', password: login.password ?? undefined, accessToken: login.accessToken ?? undefined }) ?? false;
       if (good) {
@@ -63,24 +73,29 @@ export async function startSmtpSink(opts: SmtpSinkOptions = {}): Promise<SmtpSin
       callback(refusal ? Object.assign(new Error(refusal.message), { responseCode: refusal.code }) : null);
     },
     onData(stream, session, callback) {
+      started += 1;
       readAll(stream)
         .then(async (raw) => {
+          if (opts.delayMs) await new Promise((r) => setTimeout(r, opts.delayMs));
           const parsed = await simpleParser(raw);
           const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
-          messages.push({ envelope: { from, to: session.envelope.rcptTo.map((r) => r.address) }, raw, parsed });
+          messages.push({ envelope: { from, to: session.envelope.rcptTo.map((r) => r.address) }, raw, parsed, at: performance.now() });
           for (const wake of waiters) wake();
           callback(null, 'stored');
         })
         .catch((err: unknown) => callback(Object.assign(new Error(`sink could not read the message: ${String(err)}`), { responseCode: 451 })));
     },
   });
-  const port = await listen(server);
+  const port = await listen(server, opts.port ?? 0);
   server.on('error', () => {}); // client resets in failure tests are expected
 
   return {
     port,
     url: `smtp://127.0.0.1:${port}`,
     messages,
+    get started() {
+      return started;
+    },
     signIns,
     waitFor(n, timeoutMs = 5000) {
       if (messages.length >= n) return Promise.resolve();
@@ -106,10 +121,10 @@ export async function startSmtpSink(opts: SmtpSinkOptions = {}): Promise<SmtpSin
 }
 
 /** Port 0: the OS picks a free port at bind time, so two sinks (or test files) can never race for one. */
-function listen(server: SMTPServer): Promise<number> {
+export function listen(server: SMTPServer, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(port, '127.0.0.1', () => {
       server.off('error', reject);
       const address = server.server.address();
       if (typeof address === 'object' && address) resolve(address.port);

@@ -6,6 +6,8 @@ export interface TcpProxy {
   readonly connections: number;
   /** Bytes passed from the target to clients so far, over all connections. */
   readonly bytesFromTarget: number;
+  /** When the client gave up on each stalled connection (performance.now()). */
+  readonly stallsAbandonedAt: number[];
   /** Resets every open connection, both sides, as a network failure would. */
   dropAll(): void;
   /** Drops everything once `when(bytesFromTarget)` holds: a cut in the middle of a server response. */
@@ -16,9 +18,15 @@ export interface TcpProxy {
   stop(): Promise<void>;
 }
 
-/** A loopback TCP proxy to `targetPort`, for dropped-connection tests. */
-export async function startProxy(targetPort: number, targetHost = '127.0.0.1'): Promise<TcpProxy> {
+export interface ProxyOptions {
+  /** Connections (numbered from 1) accepted and then left silent, never passed on: a stalled server. */
+  stall?: (connection: number) => boolean;
+}
+
+/** A loopback TCP proxy to `targetPort`, for dropped-connection and stalled-server tests. */
+export async function startProxy(targetPort: number, targetHost = '127.0.0.1', opts: ProxyOptions = {}): Promise<TcpProxy> {
   const sockets = new Set<net.Socket>();
+  const stallsAbandonedAt: number[] = [];
   let connections = 0;
   let bytesFromTarget = 0;
   let trigger: { when: (n: number) => boolean; fired: () => void } | undefined;
@@ -34,6 +42,15 @@ export async function startProxy(targetPort: number, targetHost = '127.0.0.1'): 
       return;
     }
     connections += 1;
+    if (opts.stall?.(connections)) {
+      sockets.add(client);
+      client.on('error', () => {});
+      client.on('close', () => {
+        sockets.delete(client);
+        stallsAbandonedAt.push(performance.now());
+      });
+      return;
+    }
     const upstream = net.connect(targetPort, targetHost);
     for (const s of [client, upstream]) {
       sockets.add(s);
@@ -72,6 +89,7 @@ export async function startProxy(targetPort: number, targetHost = '127.0.0.1'): 
     get bytesFromTarget() {
       return bytesFromTarget;
     },
+    stallsAbandonedAt,
     dropAll,
     dropWhen: (when) => new Promise<void>((fired) => (trigger = { when, fired })),
     cut: () => {

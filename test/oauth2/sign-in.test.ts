@@ -8,6 +8,8 @@ import type { Logger } from '../../src/log.ts';
 import { createAccessTokens } from '../../src/oauth2/access-tokens.ts';
 import { requestToken } from '../../src/oauth2/token-endpoint.ts';
 import { composeMessage } from '../../src/outbound/compose.ts';
+import { smtpSettings } from '../../src/app.ts';
+import { loadConfig } from '../../src/config.ts';
 import { createSender } from '../../src/outbound/sender.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import type { TestDb } from '../helpers/db.ts';
@@ -137,7 +139,7 @@ describe('IMAP sign-in with OAuth2 (Dovecot oauth2 passdb, local introspection)'
 
 describe('SMTP sign-in with XOAUTH2 (smtp-server sink)', () => {
   const sender = (user: string, log: Logger, tokens: ReturnType<typeof tokensFor>) =>
-    createSender({ smtpUrl: `smtp://${encodeURIComponent(user)}@127.0.0.1:${sink.port}`, outboxDir: '/nonexistent', log, oauth2: tokens });
+    createSender({ smtpUrl: `smtp://${encodeURIComponent(user)}@127.0.0.1:${sink.port}`, outboxDir: '/nonexistent', log, smtp: smtpSettings(loadConfig({})), oauth2: tokens });
   const send = async (s: ReturnType<typeof sender>, id: string) => {
     const raw = await composeMessage({ from: { name: 'Redress', address: 'complaints@redress.test' }, to: ['ann@example.com'], subject: id, text: 'Hello\n', html: '<p>Hello</p>', messageId: id, date: new Date('2026-11-02T10:00:00Z') });
     await s.send(raw, { from: 'complaints@redress.test', to: ['ann@example.com'] }, id);

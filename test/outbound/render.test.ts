@@ -36,6 +36,7 @@ const digest: StaffDigestData = {
         { reference: 'CMP-2026-000001', text: 'progress update owed since Monday 2 March', priority: false },
         { reference: 'CMP-2026-000002', text: 'acknowledgement owed', priority: true },
       ],
+      more: null,
     },
   ],
 };
@@ -327,6 +328,13 @@ describe('staff messages', () => {
   it('R8: priority cases come first in each digest section', () => {
     const { text } = sample('staff_digest');
     expect(text).toMatch(/Overdue\n\[PRIORITY\] CMP-2026-000002: acknowledgement owed\nCMP-2026-000001/);
+  });
+
+  it('a digest section longer than DIGEST_MAX_ITEMS says how many more there are and which commands list them', () => {
+    const overdue = { ...digest.sections[0]!, more: { count: 1234, where: ['redress cases --status open', 'redress cases --status awaiting_confirmation'] } };
+    const { text, html } = sample('staff_digest', { sections: [overdue] });
+    expect(text).toContain('CMP-2026-000001: progress update owed since Monday 2 March\n... and 1,234 more: `redress cases --status open`, `redress cases --status awaiting_confirmation`\n');
+    expect(html).toMatch(/&hellip; and 1,234 more: <code[^>]*>redress cases --status open<\/code>, <code[^>]*>redress cases --status awaiting_confirmation<\/code>/);
   });
 
   it('an empty digest says nothing needs attention', () => {
