@@ -37,6 +37,8 @@ export function caseCommands(program: Command, config: () => Config): void {
     .option('--text <text>', 'note/reply/resolve: the text')
     .option('--text-file <file>', 'note/reply/resolve: the text, from a file')
     .option('--by <email>', 'the staff member acting (recorded in the history)')
+    .option('--by-post', 'confirmed: the customer confirmed by post (R11)')
+    .option('--on <date>', 'confirmed --by-post: the date of the letter, YYYY-MM-DD')
     .action(async (reference: string, action: string | undefined, args: string[], opts: CaseActionOptions & { json?: boolean }) => {
       if (action) {
         const summary = await withApp(config, (app) => runCaseAction(app, reference, action, args, opts));

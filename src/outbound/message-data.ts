@@ -42,7 +42,8 @@ export function messageData(kind: OutboundKind, intent: Record<string, unknown>,
         replyWithinBusinessDays: ctx.policy.silenceClosureBusinessDays,
       };
     case 'closure_confirmed':
-      return { ...base, closedDate: day(now) };
+      // R11 by post: the customer's letter, dated as they wrote it.
+      return { ...base, closedDate: day(now), letterDate: typeof intent.letterDate === 'string' ? day(cal.startOfLocalDate(intent.letterDate)) : undefined };
     case 'closure_no_response':
       return { ...base, closedDate: day(now), outcomeSentDate: day(f.outcomeSentAt ?? now) };
     case 'director_escalation':

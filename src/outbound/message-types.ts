@@ -58,6 +58,8 @@ export interface OutcomeData extends CaseMessageData {
 /** R11 closure after the customer confirmed. */
 export interface ClosureConfirmedData extends CaseMessageData {
   closedDate: string;
+  /** Set when the customer confirmed by post: the date of their letter. */
+  letterDate?: string;
 }
 
 /** R12 closure after no reply to the outcome message. */
