@@ -3,12 +3,13 @@ import type { BusinessCalendar } from '../policy/calendar.ts';
 import type { PolicySettings } from '../policy/settings.ts';
 import { plusAddress } from './compose.ts';
 import type { CaseParties } from './outbox-repo.ts';
-import type { CaseMessageData, DirectorReason, OutboundKind } from './render.ts';
+import type { AdrScheme, CaseMessageData, DirectorReason, LetterData, OutboundKind } from './render.ts';
 
 export interface MessageSettings {
   organisation: string;
   complaintsAddress: string;
   mailDomain: string;
+  adrScheme: AdrScheme;
 }
 
 interface Context {
@@ -54,11 +55,11 @@ export function messageData(kind: OutboundKind, intent: Record<string, unknown>,
         determinationDueDate: day(cal.addCalendarDays(now, ctx.policy.directorDays)),
       };
     case 'adr_notice':
-      return { ...base };
+      return { ...base, adrScheme: ctx.settings.adrScheme, letterDate: day(now) };
     case 'deadlock_letter':
-      return { ...base, finalPosition: f.outcome ?? f.latestNote ?? 'We have not been able to resolve your complaint to your satisfaction.', issuedDate: day(now) };
+      return { ...base, finalPosition: finalPosition(f), issuedDate: day(now), adrScheme: ctx.settings.adrScheme };
     case 'deadlock_refusal':
-      return { ...base, reason: intent.reason, explanation: intent.explanation };
+      return { ...base, reason: intent.reason, explanation: intent.explanation, adrScheme: ctx.settings.adrScheme };
     case 'reply':
       return { ...base, body: String(intent.text ?? '') };
     case 'staff_alert':
@@ -80,6 +81,9 @@ export function messageData(kind: OutboundKind, intent: Record<string, unknown>,
         letterDate: day(now),
         body: String(intent.body ?? ''),
         confirmBy: intent.letterOf === 'outcome' ? day(cal.addBusinessDays(now, ctx.policy.silenceClosureBusinessDays)) : undefined,
+        letterOf: typeof intent.letterOf === 'string' ? intent.letterOf : undefined,
+        // The ADR letters print their own sections (R14, R15) rather than the email's text.
+        ...(intent.letterOf === 'adr_notice' || intent.letterOf === 'deadlock_letter' ? adrLetter(f, ctx, day(now)) : {}),
       };
     case 'command_receipt':
       return {
@@ -92,6 +96,14 @@ export function messageData(kind: OutboundKind, intent: Record<string, unknown>,
     case 'staff_digest':
       return intent;
   }
+}
+
+function adrLetter(f: CaseFacts, ctx: Context, today: string): Pick<LetterData, 'adrScheme' | 'finalPosition' | 'issuedDate'> {
+  return { adrScheme: ctx.settings.adrScheme, finalPosition: finalPosition(f), issuedDate: today };
+}
+
+function finalPosition(f: CaseFacts): string {
+  return f.outcome ?? f.latestNote ?? 'We have not been able to resolve your complaint to your satisfaction.';
 }
 
 function caseData(p: CaseParties, ctx: Context, day: (d: Date) => string): CaseMessageData {
