@@ -73,10 +73,11 @@ export async function addCaseFlags(db: Db, caseId: bigint, flags: string[], prio
     where id = ${caseId}`;
 }
 
-/** Addresses that may speak for a case: its customer's and its representative's. */
+/** Addresses that may speak for a case: its customer's and its representative's, registered addresses included (R10's outcome goes there). */
 export async function caseAddresses(db: Db, caseId: bigint): Promise<string[]> {
   const rows = await db<{ email: string }[]>`
-    select cu.email from cases c join customers cu on cu.id in (c.customer_id, c.representative_id)
-    where c.id = ${caseId} and cu.email is not null`;
+    select a.email from cases c join customers cu on cu.id in (c.customer_id, c.representative_id)
+      cross join lateral unnest(array[cu.email, cu.registered_email]) as a(email)
+    where c.id = ${caseId} and a.email is not null`;
   return rows.map((r) => r.email);
 }

@@ -135,7 +135,7 @@ function outcome(f: CaseFacts, text: string, now: Date): Decision {
   return decision({
     patch,
     kept,
-    sends: [{ kind: 'outcome', to: 'customer', automatic: false, data: { text } }],
+    sends: [{ kind: 'outcome', to: 'registered', automatic: false, data: { text } }],
     history: [{ event: 'outcome.recorded', data: { rule: 'R10', text } }],
   });
 }

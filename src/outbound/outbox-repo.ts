@@ -72,6 +72,8 @@ export interface CaseParties {
   receivedAt: Date;
   customerEmail: string | null;
   customerName: string | null;
+  /** Where the outcome goes (R10) when it is not the address the customer wrote from. */
+  registeredEmail: string | null;
   representativeEmail: string | null;
   representativeName: string | null;
   preferredFormat: 'text' | 'html' | 'post';
@@ -81,7 +83,7 @@ export interface CaseParties {
 export async function caseParties(db: Db, caseId: bigint): Promise<CaseParties | undefined> {
   const [row] = await db<[CaseParties?]>`
     select c.reference, c.token, c.subject, c.received_at as "receivedAt",
-      cu.email as "customerEmail", cu.display_name as "customerName",
+      cu.email as "customerEmail", cu.display_name as "customerName", cu.registered_email as "registeredEmail",
       re.email as "representativeEmail", re.display_name as "representativeName",
       cu.preferred_format as "preferredFormat", cu.postal_address as "postalAddress"
     from cases c join customers cu on cu.id = c.customer_id left join customers re on re.id = c.representative_id

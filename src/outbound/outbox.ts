@@ -75,6 +75,7 @@ async function queueOne(tx: Db, deps: OutboxDeps, req: OutboxRequest, parties: C
   const raw = await composeMessage({
     from: { name: deps.settings.organisation, address: deps.settings.complaintsAddress },
     to: recipients.to,
+    cc: recipients.cc,
     replyTo: plusAddress(deps.settings.complaintsAddress, parties.token),
     subject: rendered.subject,
     text: rendered.text,
@@ -92,7 +93,7 @@ async function queueOne(tx: Db, deps: OutboxDeps, req: OutboxRequest, parties: C
     kind: intent.kind,
     idempotencyKey,
     messageId,
-    to: recipients.to,
+    to: [...recipients.to, ...(recipients.cc ?? [])],
     subject: rendered.subject,
     raw,
     automatic: intent.automatic,

@@ -7,6 +7,8 @@ import type { CaseParties } from './outbox-repo.ts';
 
 export interface Recipients {
   to: string[];
+  /** Copied in (Cc): they get the message too. */
+  cc?: string[];
   audience: 'customer' | 'staff';
 }
 
@@ -19,6 +21,8 @@ export async function resolveRecipients(db: Db, to: Audience, parties: CaseParti
   switch (to) {
     case 'customer':
       return { to: unique([parties.representativeEmail, parties.customerEmail]), audience: 'customer' };
+    case 'registered':
+      return registered(parties);
     case 'sender':
       return { to: unique([req.senderAddress, parties.representativeEmail, parties.customerEmail]).slice(0, 1), audience: 'customer' };
     case 'actor':
@@ -28,6 +32,12 @@ export async function resolveRecipients(db: Db, to: Audience, parties: CaseParti
     default:
       return { to: await roleOrAll(db, to), audience: 'staff' };
   }
+}
+
+/** R10: the outcome goes to the customer's registered address, with a copy to the address the complaint came from. */
+function registered(p: CaseParties): Recipients {
+  const to = unique([p.representativeEmail, p.registeredEmail ?? p.customerEmail]);
+  return { to, cc: unique([p.customerEmail]).filter((a) => !to.includes(a)), audience: 'customer' };
 }
 
 async function roleOrAll(db: Db, role: StaffRole): Promise<string[]> {
