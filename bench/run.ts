@@ -6,6 +6,7 @@ import { benchConfigFromEnv, type BenchConfig } from './config.ts';
 import { Cleanup, startPgServer } from './infra.ts';
 import { runIntakeBench, type IntakeFigures } from './intake.ts';
 import { heading, line, mib, progress, round, since } from './report.ts';
+import { runReportBench, type ReportFigures } from './report-bench.ts';
 import { runWalkBench, type WalkFigures } from './walk-bench.ts';
 
 /**
@@ -22,9 +23,10 @@ async function main(): Promise<number> {
   const errors: string[] = [];
   let intake: IntakeFigures | undefined;
   let walk: WalkFigures | undefined;
+  let report: ReportFigures | undefined;
   try {
     heading('Redress benchmark');
-    line('sizes', `BENCH_MESSAGES=${cfg.BENCH_MESSAGES} BENCH_CASES=${cfg.BENCH_CASES} BENCH_IMAP_BATCH=${cfg.BENCH_IMAP_BATCH}`);
+    line('sizes', `BENCH_MESSAGES=${cfg.BENCH_MESSAGES} BENCH_CASES=${cfg.BENCH_CASES} BENCH_REPORT_CASES=${cfg.BENCH_REPORT_CASES} BENCH_IMAP_BATCH=${cfg.BENCH_IMAP_BATCH}`);
     line('walk', `from ${cfg.BENCH_WALK_START}, +${cfg.BENCH_WALK_TAIL_DAYS} days after the last arrival, outbound via ${cfg.BENCH_OUTBOUND}`);
     line('parts / seed', `${cfg.BENCH_PARTS.join(',')} / ${cfg.BENCH_SEED}`);
     line('machine', `${os.cpus().length} CPUs, load average ${loadAverage()} (other work on the machine skews absolute figures; ratios are same-run)`);
@@ -52,6 +54,15 @@ async function main(): Promise<number> {
         progress(`ERROR in the walk benchmark: ${describe(err)}`);
       }
     }
+    if (cfg.BENCH_PARTS.includes('report')) {
+      try {
+        report = await runReportBench({ cfg, cleanup, server, log });
+        errors.push(...report.problems);
+      } catch (err) {
+        errors.push(`report benchmark failed: ${describe(err)}`);
+        progress(`ERROR in the report benchmark: ${describe(err)}`);
+      }
+    }
   } catch (err) {
     errors.push(`setup failed: ${describe(err)}`);
     progress(`ERROR: ${describe(err)}`);
@@ -71,21 +82,23 @@ async function main(): Promise<number> {
     line('walk deadlines', JSON.stringify(walk.deadlinesByStatus));
     line('walk deadlines missed', walk.missed);
   }
+  if (report) line('report s for a month / a year (cases)', `${report.monthSeconds} / ${report.yearSeconds} (${report.cases})`);
   line('peak RSS', `${peakRssMiB} MiB`);
   line('load average at the end', loadAverage());
   line('total time', `${totalSeconds} s`);
   for (const e of errors) line('ERROR', e);
-  process.stdout.write(`${JSON.stringify(summary(cfg, intake, walk, peakRssMiB, totalSeconds, errors))}\n`);
+  process.stdout.write(`${JSON.stringify(summary(cfg, intake, walk, report, peakRssMiB, totalSeconds, errors))}\n`);
   return errors.length === 0 ? 0 : 1;
 }
 
-function summary(cfg: BenchConfig, intake: IntakeFigures | undefined, walk: WalkFigures | undefined, peakRssMiB: number, totalSeconds: number, errors: string[]) {
+function summary(cfg: BenchConfig, intake: IntakeFigures | undefined, walk: WalkFigures | undefined, report: ReportFigures | undefined, peakRssMiB: number, totalSeconds: number, errors: string[]) {
   const walkOut = walk ? { ...walk, missedList: walk.missedList.slice(0, 200) } : undefined;
   return {
     bench: 'redress',
-    config: { parts: cfg.BENCH_PARTS, floorCalls: cfg.BENCH_FLOOR_CALLS, messages: cfg.BENCH_MESSAGES, cases: cfg.BENCH_CASES, imapBatch: cfg.BENCH_IMAP_BATCH, walkStart: cfg.BENCH_WALK_START, tailDays: cfg.BENCH_WALK_TAIL_DAYS, outbound: cfg.BENCH_OUTBOUND, seed: cfg.BENCH_SEED, database: cfg.DATABASE_URL ? 'DATABASE_URL' : 'embedded' },
+    config: { parts: cfg.BENCH_PARTS, floorCalls: cfg.BENCH_FLOOR_CALLS, messages: cfg.BENCH_MESSAGES, cases: cfg.BENCH_CASES, reportCases: cfg.BENCH_REPORT_CASES, imapBatch: cfg.BENCH_IMAP_BATCH, walkStart: cfg.BENCH_WALK_START, tailDays: cfg.BENCH_WALK_TAIL_DAYS, outbound: cfg.BENCH_OUTBOUND, seed: cfg.BENCH_SEED, database: cfg.DATABASE_URL ? 'DATABASE_URL' : 'embedded' },
     intake,
     walk: walkOut,
+    report,
     peakRssMiB,
     totalSeconds,
     loadAverage: os.loadavg().map((l) => round(l, 2)),

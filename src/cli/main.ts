@@ -5,6 +5,7 @@ import { RedressError } from '../errors.ts';
 import { caseCommands } from './cases.ts';
 import { customersCommands } from './customers.ts';
 import { doctorCommand } from './doctor.ts';
+import { reportCommand } from './report.ts';
 import { retentionCommands } from './retention.ts';
 import { ingestCommand } from './ingest.ts';
 import { outboxCommands } from './outbox.ts';
@@ -33,6 +34,7 @@ export async function runCli(argv: string[], env: Env): Promise<number> {
   doctorCommand(program, config);
   retentionCommands(program, config);
   customersCommands(program, config);
+  reportCommand(program, config);
   outboxCommands(program, config);
   templatesCommand(program, config);
   program.version(`redress ${packageVersion()}`, '-V, --version', 'print the version');
