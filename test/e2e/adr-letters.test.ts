@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { addStaff } from '../../src/staff/staff-repo.ts';
+import { TEST_ADR_CONTACT_TEXT, TEST_ADR_ENV } from '../helpers/adr-scheme.ts';
 import { startE2E, type E2E } from '../helpers/e2e.ts';
 import { openCase, sentTo, staffSays } from '../helpers/e2e-cases.ts';
 
@@ -14,25 +15,6 @@ describe('the ADR letters, end to end', () => {
     await e?.close();
   });
 
-  const SCHEME = {
-    ADR_SCHEME_NAME: 'Communications Dispute Scheme',
-    ADR_SCHEME_ADDRESS: 'Unit 7, Quay House, Salford, M50 3AB',
-    ADR_SCHEME_EMAIL: 'help@cds.example',
-    ADR_SCHEME_PHONE: '0300 123 4567',
-    ADR_SCHEME_TEXTPHONE: '18001 0300 123 4567',
-    ADR_SCHEME_WEB: 'https://cds.example/complaints',
-  };
-  const CONTACT = [
-    '  Communications Dispute Scheme',
-    '  Unit 7',
-    '  Quay House',
-    '  Salford',
-    '  M50 3AB',
-    '  Email: help@cds.example',
-    '  Website: https://cds.example/complaints',
-    '  Telephone: 0300 123 4567',
-    '  Textphone: 18001 0300 123 4567',
-  ].join('\n');
   const RIGHTS = (date: string) =>
     `Communications Dispute Scheme is an independent alternative dispute resolution (ADR) scheme. It is free for you to use. You have 12 months from the date of this letter, ${date}, to take your complaint to it. It serves consumers, and businesses with 10 or fewer employees.`;
   /** The printable letter (HTML) says the same, with its emphasis. */
@@ -43,7 +25,7 @@ describe('the ADR letters, end to end', () => {
   const POST = 'I was charged twice for my August bill and nobody has refunded the second payment. Please send me your reply by post as I rarely read email.';
 
   it('R14: the 8-week notice names the configured scheme, free, 12 months from the letter, consumers and businesses of 10 or fewer, and so does the printable letter for post', async () => {
-    e = await startE2E(SCHEME);
+    e = await startE2E(TEST_ADR_ENV);
     await addStaff(e.db.sql, RITA, 'rep');
     const { reference } = await openCase(e, `Alice <${ALICE}>`, POST);
     e.at('2026-10-27T11:00:00Z'); // 56 days after 1 September 11:00 BST
@@ -52,7 +34,7 @@ describe('the ADR letters, end to end', () => {
     const [notice] = sentTo(e, ALICE, 'adr_notice');
     expect(notice!.parsed.subject).toBe(`Your right to take your complaint to Communications Dispute Scheme [${reference}]`);
     expect(notice!.parsed.text).toContain(RIGHTS('Tuesday 27 October 2026'));
-    expect(notice!.parsed.text).toContain(CONTACT);
+    expect(notice!.parsed.text).toContain(TEST_ADR_CONTACT_TEXT);
     expect(notice!.parsed.text).not.toMatch(/Ombudsman|PO Box 730/);
 
     const task = sentTo(e, RITA, 'staff_alert').find((m) => m.parsed.subject?.includes('Print and post: adr notice letter (R10)'));
@@ -65,7 +47,7 @@ describe('the ADR letters, end to end', () => {
   });
 
   it('R15: the deadlock letter gives the same rights from the date it was issued, by email and in the letter to post', async () => {
-    e = await startE2E(SCHEME);
+    e = await startE2E(TEST_ADR_ENV);
     await addStaff(e.db.sql, RITA, 'rep');
     const { reference } = await openCase(e, `Alice <${ALICE}>`, POST);
     e.at('2026-09-15T09:00:00Z');
@@ -74,7 +56,7 @@ describe('the ADR letters, end to end', () => {
     const [deadlock] = sentTo(e, ALICE, 'deadlock_letter');
     expect(deadlock!.parsed.text).toContain('You can now take your complaint to Communications Dispute Scheme.');
     expect(deadlock!.parsed.text).toContain(RIGHTS('Tuesday 15 September 2026'));
-    expect(deadlock!.parsed.text).toContain(CONTACT);
+    expect(deadlock!.parsed.text).toContain(TEST_ADR_CONTACT_TEXT);
     const task = sentTo(e, RITA, 'staff_alert').find((m) => m.parsed.subject?.includes('Print and post: deadlock letter letter (R10)'));
     const letter = task!.parsed.attachments.find((a) => a.filename === `${reference}-deadlock_letter.html`)!.content.toString('utf8');
     expect(letter).toContain(RIGHTS_HTML('Tuesday 15 September 2026'));

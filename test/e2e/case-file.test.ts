@@ -6,10 +6,8 @@ import { buffer } from 'node:stream/consumers';
 import * as yauzl from 'yauzl';
 import { afterEach, describe, expect, it } from 'vitest';
 import { addStaff } from '../../src/staff/staff-repo.ts';
-import { cliRunner, type CliResult } from '../helpers/cli.ts';
 import { messageIdOf, startE2E, type E2E } from '../helpers/e2e.ts';
-import { staffSays } from '../helpers/e2e-cases.ts';
-import { testConfig } from '../helpers/test-config.ts';
+import { redressAt, staffSays } from '../helpers/e2e-cases.ts';
 
 /**
  * The case file for the Ombudsman (`redress case REF export`): raw messages byte for byte,
@@ -29,8 +27,7 @@ describe('the case file for the Ombudsman, end to end', () => {
   const HOSTILE_SUBJECT = '<script>alert("x")</script> Bill & fees';
   const PDF = Buffer.from('%PDF-1.4 Alice statement \u00e9\n', 'latin1');
 
-  const redress = (args: string[], env: Record<string, string> = {}): Promise<CliResult> =>
-    cliRunner(() => ({ PATH: testConfig.path, DATABASE_URL: e.db.url, REDRESS_DATA_DIR: e.app.dataDir, LOG_LEVEL: 'silent', REDRESS_NOW: e.app.clock.now().toISOString(), ...env }))(args);
+  const redress = (args: string[]) => redressAt(e, args);
 
   /** A complaint with a PDF attached, by email; returns the case reference. */
   async function complaintWithAttachment(): Promise<string> {

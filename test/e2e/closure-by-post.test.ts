@@ -1,9 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { addStaff } from '../../src/staff/staff-repo.ts';
-import { cliRunner, type CliResult } from '../helpers/cli.ts';
 import { header, startE2E, type E2E } from '../helpers/e2e.ts';
-import { caseRow, historyEvents, openCase, sentTo, staffSays } from '../helpers/e2e-cases.ts';
-import { testConfig } from '../helpers/test-config.ts';
+import { caseRow, historyEvents, openCase, redressAt, sentTo, staffSays } from '../helpers/e2e-cases.ts';
 
 /**
  * R11 when the customer confirms by post: staff record the letter by email
@@ -29,8 +27,7 @@ describe('R11 closure confirmed by post, end to end', () => {
     return reference;
   }
 
-  const redress = (args: string[]): Promise<CliResult> =>
-    cliRunner(() => ({ PATH: testConfig.path, DATABASE_URL: e.db.url, REDRESS_DATA_DIR: e.app.dataDir, LOG_LEVEL: 'silent', REDRESS_NOW: e.app.clock.now().toISOString() }))(args);
+  const redress = (args: string[]) => redressAt(e, args);
 
   it('"#confirmed-by-post 2026-09-04" by email closes the case as confirmed, with the letter date on the record, and sends the closure notice', async () => {
     const reference = await outcomeGiven();

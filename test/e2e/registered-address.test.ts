@@ -3,10 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { addStaff } from '../../src/staff/staff-repo.ts';
-import { cliRunner, type CliResult } from '../helpers/cli.ts';
 import { messageIdOf, startE2E, type E2E } from '../helpers/e2e.ts';
-import { caseRow, openCase, sentTo, staffSays } from '../helpers/e2e-cases.ts';
-import { testConfig } from '../helpers/test-config.ts';
+import { caseRow, openCase, redressAt, sentTo, staffSays } from '../helpers/e2e-cases.ts';
 
 /**
  * R10 "via email to your registered email address": customers imported from a CSV or set one
@@ -26,8 +24,7 @@ describe('the registered email address, end to end', () => {
   const ALICE_HOME = 'alice.smith@home.example';
   const RITA = 'rita@telco.test';
 
-  const redress = (args: string[]): Promise<CliResult> =>
-    cliRunner(() => ({ PATH: testConfig.path, DATABASE_URL: e.db.url, REDRESS_DATA_DIR: e.app.dataDir, LOG_LEVEL: 'silent', REDRESS_NOW: e.app.clock.now().toISOString() }))(args);
+  const redress = (args: string[]) => redressAt(e, args);
 
   async function csvFile(name: string, lines: string[]): Promise<string> {
     dir ??= await fs.mkdtemp(path.join(os.tmpdir(), 'redress-customers-'));

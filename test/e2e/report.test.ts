@@ -1,9 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { addStaff } from '../../src/staff/staff-repo.ts';
-import { cliRunner, type CliResult } from '../helpers/cli.ts';
 import { messageIdOf, startE2E, type E2E } from '../helpers/e2e.ts';
-import { openCase, staffSays } from '../helpers/e2e-cases.ts';
-import { testConfig } from '../helpers/test-config.ts';
+import { openCase, redressAt, staffSays } from '../helpers/e2e-cases.ts';
 
 /**
  * `redress report` over cases made by email and the CLI, the clock moved as a quiet office
@@ -16,8 +14,7 @@ describe("the regulator's report, end to end", () => {
     await e?.close();
   });
 
-  const redress = (args: string[]): Promise<CliResult> =>
-    cliRunner(() => ({ PATH: testConfig.path, DATABASE_URL: e.db.url, REDRESS_DATA_DIR: e.app.dataDir, LOG_LEVEL: 'silent', REDRESS_NOW: e.app.clock.now().toISOString() }))(args);
+  const redress = (args: string[]) => redressAt(e, args);
 
   it('September in figures: three complaints by email, one resolved and confirmed, one withdrawn, one whose second progress update went out a day late', async () => {
     e = await startE2E();

@@ -3,12 +3,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { threadingTag } from '../../src/cases/reference.ts';
+import { TEST_ADR_CONTACT_TEXT, TEST_ADR_SCHEME } from '../helpers/adr-scheme.ts';
 import { RedressError } from '../../src/errors.ts';
 import {
   DEFAULT_TEMPLATES_DIR,
   OUTBOUND_KINDS,
   renderMessage,
-  type AdrScheme,
   type CaseMessageData,
   type DataFor,
   type OutboundKind,
@@ -41,16 +41,6 @@ const digest: StaffDigestData = {
   ],
 };
 
-/** Not the default scheme: every detail must come from the data, none from the template. */
-const ADR_SCHEME: AdrScheme = {
-  name: 'Communications Dispute Scheme',
-  address: ['Unit 7', 'Quay House', 'Salford', 'M50 3AB'],
-  email: 'help@cds.example',
-  phone: '0300 123 4567',
-  textphone: '18001 0300 123 4567',
-  web: 'https://cds.example/complaints',
-};
-
 const samples: { [K in OutboundKind]: DataFor<K> } = {
   ack: { ...base, missingInfo: false, nextUpdateDate: 'Monday 9 March 2026' },
   progress: { ...base, nextUpdateDate: 'Monday 16 March 2026' },
@@ -58,9 +48,9 @@ const samples: { [K in OutboundKind]: DataFor<K> } = {
   closure_confirmed: { ...base, closedDate: 'Tuesday 24 March 2026' },
   closure_no_response: { ...base, closedDate: 'Tuesday 24 March 2026', outcomeSentDate: 'Monday 16 March 2026' },
   director_escalation: { ...base, reason: 'outcome', escalatedDate: 'Monday 9 March 2026', determinationDueDate: 'Saturday 14 March 2026' },
-  adr_notice: { ...base, adrScheme: ADR_SCHEME, letterDate: 'Monday 30 March 2026' },
-  deadlock_letter: { ...base, finalPosition: 'We have refunded two months of line rental.', issuedDate: 'Friday 20 March 2026', adrScheme: ADR_SCHEME },
-  deadlock_refusal: { ...base, reason: 'timely', adrScheme: ADR_SCHEME },
+  adr_notice: { ...base, adrScheme: TEST_ADR_SCHEME, letterDate: 'Monday 30 March 2026' },
+  deadlock_letter: { ...base, finalPosition: 'We have refunded two months of line rental.', issuedDate: 'Friday 20 March 2026', adrScheme: TEST_ADR_SCHEME },
+  deadlock_refusal: { ...base, reason: 'timely', adrScheme: TEST_ADR_SCHEME },
   reply: { ...base, body: 'Thanks for the router photos.\nWe will call you tomorrow.', staffName: 'Priya' },
   staff_alert: {
     organisation: 'Redress Telecom',
@@ -260,18 +250,6 @@ describe('escalation and ADR (R7, R13, R14, R15, R16)', () => {
     expect(sample('director_escalation', { reason: 'unresolved' }).text).toContain('has not been able to resolve');
   });
 
-  const contactLines = [
-    '  Communications Dispute Scheme',
-    '  Unit 7',
-    '  Quay House',
-    '  Salford',
-    '  M50 3AB',
-    '  Email: help@cds.example',
-    '  Website: https://cds.example/complaints',
-    '  Telephone: 0300 123 4567',
-    '  Textphone: 18001 0300 123 4567',
-  ].join('\n');
-
   it('R14/R16: the ADR notice names the configured scheme, says it is free, that the customer has 12 months from the letter, who it serves, and every contact detail', () => {
     const { subject, text, html } = sample('adr_notice');
     expect(subject).toBe('Your right to take your complaint to Communications Dispute Scheme [CMP-2026-000042]');
@@ -279,7 +257,7 @@ describe('escalation and ADR (R7, R13, R14, R15, R16)', () => {
     expect(text).toContain(
       'Communications Dispute Scheme is an independent alternative dispute resolution (ADR) scheme. It is free for you to use. You have 12 months from the date of this letter, Monday 30 March 2026, to take your complaint to it. It serves consumers, and businesses with 10 or fewer employees.',
     );
-    expect(text).toContain(`You can contact Communications Dispute Scheme at:\n\n${contactLines}\n`);
+    expect(text).toContain(`You can contact Communications Dispute Scheme at:\n\n${TEST_ADR_CONTACT_TEXT}\n`);
     expect(html).toContain('It is <strong>free</strong> for you to use. You have <strong>12 months from the date of this letter</strong>, Monday 30 March 2026, to take your complaint to it. It serves consumers, and businesses with 10 or fewer employees.');
     expect(html).toContain('Unit 7<br>\nQuay House<br>\nSalford<br>\nM50 3AB<br>');
     expect(html).toContain('<a href="mailto:help@cds.example"');
@@ -294,7 +272,7 @@ describe('escalation and ADR (R7, R13, R14, R15, R16)', () => {
     expect(text).toMatch(/deadlock letter/);
     expect(text).toContain('You can now take your complaint to Communications Dispute Scheme.');
     expect(text).toContain('It is free for you to use. You have 12 months from the date of this letter, Friday 20 March 2026, to take your complaint to it. It serves consumers, and businesses with 10 or fewer employees.');
-    expect(text).toContain(contactLines);
+    expect(text).toContain(TEST_ADR_CONTACT_TEXT);
     expect(text).not.toMatch(/Ombudsman/);
   });
 
