@@ -9,7 +9,7 @@ import { plusAddress } from '../src/outbound/compose.ts';
 import { ACTIONABLE_DEADLINES } from '../src/policy/deadlines.ts';
 import { runDue, type RunDueStats } from '../src/jobs/run-due.ts';
 import { digestDue } from '../src/staff/digest.ts';
-import { sendDigestIfDue } from '../src/staff/digest-job.ts';
+import { sendDigestIfDue } from '../src/jobs/digest-job.ts';
 import { addStaff } from '../src/staff/staff-repo.ts';
 import { startSmtpSink, type SmtpSink } from '../test/helpers/smtp-sink.ts';
 import type { BenchConfig } from './config.ts';

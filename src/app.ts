@@ -1,27 +1,27 @@
 import path from 'node:path';
 import type PgBoss from 'pg-boss';
-import type { LifecycleDeps } from './cases/advance.ts';
+import type { CaseDeps } from './cases/advance.ts';
 import { clockFromConfig, systemClock, type Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import { openDatabase, type Database } from './db/database.ts';
 import { migrate } from './db/migrate.ts';
-import { intakeMessage, type IntakeDeps, type IntakeSettings } from './intake/intake.ts';
-import type { ProcessMessage } from './intake/types.ts';
+import { intakeBatch, intakeMessage, intakeMessages, type BatchAfterStore, type IntakeDeps, type IntakeSettings } from './intake/intake.ts';
+import type { IntakeInput, IntakeOutcome, ProcessMessage } from './intake/types.ts';
 import { createAccessTokens, type AccessTokens } from './oauth2/access-tokens.ts';
 import { requestToken } from './oauth2/token-endpoint.ts';
 import type { OAuth2Settings } from './oauth2/tokens.ts';
-import { startBoss } from './jobs/boss.ts';
+import { enqueueSends, startBoss } from './jobs/boss.ts';
 import type { RunDueDeps } from './jobs/run-due.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createPipelineMetrics, type PipelineMetrics } from './monitoring/metrics.ts';
 import type { MessageSettings } from './outbound/message-data.ts';
-import { createOutbox, type OutboxDeps } from './outbound/outbox.ts';
+import type { OutboxContext } from './outbound/planner.ts';
 import { loadTemplates } from './outbound/render.ts';
 import { createSender, type Sender } from './outbound/sender.ts';
 import type { SendDeps } from './outbound/send-job.ts';
 import { createBusinessCalendar, type BusinessCalendar } from './policy/calendar.ts';
 import { policySettings } from './policy/settings.ts';
-import type { DigestDeps } from './staff/digest-job.ts';
+import type { DigestDeps } from './jobs/digest-job.ts';
 
 export interface App {
   config: Config;
@@ -33,13 +33,17 @@ export interface App {
   /** OAuth2 tokens for the IMAP sign-in (IMAP_AUTH=oauth2). */
   imapTokens?: AccessTokens;
   calendar: BusinessCalendar;
-  outbox: OutboxDeps;
-  lifecycle: LifecycleDeps;
+  outbox: OutboxContext;
+  lifecycle: CaseDeps;
   intake: IntakeDeps;
   send: SendDeps;
   digest: DigestDeps;
   runDue: RunDueDeps;
   process: ProcessMessage;
+  /** Many messages in one transaction; throws when the batch failed (then take them one at a time). */
+  processBatch(inputs: readonly IntakeInput[], afterStore?: BatchAfterStore): Promise<IntakeOutcome[]>;
+  /** Many messages in one transaction, falling back to one at a time so a poison message is quarantined alone. */
+  processMany(inputs: readonly IntakeInput[]): Promise<IntakeOutcome[]>;
   /** Intake-lag and send-latency histograms, served by the worker's /metrics. */
   metrics: PipelineMetrics;
   close(): Promise<void>;
@@ -129,9 +133,7 @@ export async function openApp(config: Config, overrides: { log?: Logger; clock?:
   const tokens = mailboxTokens(config, log);
   const sender = createSender({ smtpUrl: config.SMTP_URL, outboxDir: path.join(config.REDRESS_DATA_DIR, 'outbox'), log, oauth2: tokens.smtp });
   const policy = policySettings(config);
-  const outbox: OutboxDeps = {
-    boss,
-    log,
+  const outbox: OutboxContext = {
     calendar,
     policy,
     settings: {
@@ -141,11 +143,12 @@ export async function openApp(config: Config, overrides: { log?: Logger; clock?:
       staffRecipients: config.DIGEST_RECIPIENTS,
     },
   };
-  const lifecycle: LifecycleDeps = { clock, log, calendar, policy, outbox: createOutbox(outbox) };
+  const enqueue = (tx: Parameters<typeof enqueueSends>[1], jobs: Parameters<typeof enqueueSends>[2]) => enqueueSends(boss, tx, jobs);
+  const lifecycle: CaseDeps = { clock, log, domain: { calendar, policy, outbox }, enqueue };
   const metrics = createPipelineMetrics();
-  const intake: IntakeDeps = { ...lifecycle, sql: db.sql, settings: intakeSettings(config), observe: metrics };
+  const intake: IntakeDeps = { sql: db.sql, clock, log, settings: intakeSettings(config), domain: lifecycle.domain, enqueue, observe: metrics };
   const send: SendDeps = { sql: db.sql, log, clock, sender, lifecycle, observe: metrics };
-  const digest: DigestDeps = { sql: db.sql, log, outbox, digestTime: config.DIGEST_TIME };
+  const digest: DigestDeps = { sql: db.sql, log, outbox, enqueue, digestTime: config.DIGEST_TIME };
   return {
     config,
     log,
@@ -161,7 +164,9 @@ export async function openApp(config: Config, overrides: { log?: Logger; clock?:
     send,
     digest,
     runDue: { sql: db.sql, log, boss, lifecycle, send, digest },
-    process: (input, afterStore) => intakeMessage(intake, input, afterStore),
+    process: (input, afterStore) => intakeMessage(intake, input, afterStore && ((tx) => afterStore(tx))),
+    processBatch: (inputs, afterStore) => intakeBatch(intake, inputs, afterStore),
+    processMany: (inputs) => intakeMessages(intake, inputs),
     metrics,
     close: async () => {
       await boss.stop({ graceful: true, wait: true, close: false });

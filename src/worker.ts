@@ -52,7 +52,7 @@ export async function runWorker(app: App, signal: AbortSignal): Promise<void> {
   const smtp = smtpEnabled(app) ? await startSmtpSource({ clock: app.clock, log, process: app.process }, await smtpSourceOptions(config)) : undefined;
   const imapSource = config.IMAP_URL
     ? createImapSource(
-        { sql: app.db.sql, log, process: app.process },
+        { sql: app.db.sql, log, process: app.process, processBatch: app.processBatch },
         {
           url: config.IMAP_URL,
           processedFolder: config.IMAP_PROCESSED_FOLDER,

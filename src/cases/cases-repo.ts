@@ -1,8 +1,8 @@
-import type { Db } from '../db/pool.ts';
-import { formatReference, newCaseToken } from './reference.ts';
+import type { Db, Tx } from '../db/pool.ts';
+import type { CaseStatus, OwnerRole } from '../vocabulary.ts';
+import type { CaseFacts } from './decision.ts';
 
-export type CaseStatus = 'new' | 'open' | 'awaiting_confirmation' | 'closed' | 'withdrawn';
-export type OwnerRole = 'rep' | 'supervisor' | 'engineering' | 'director';
+/** Every statement on `cases`. */
 
 export interface CaseRow {
   id: bigint;
@@ -26,25 +26,169 @@ const caseColumns = (db: Db) => db`
   id, reference, token, customer_id, representative_id, subject, status, owner_role, owner_staff_id,
   flags, priority, received_at, outcome, closed_at, closure_reason`;
 
-export interface NewCase {
-  year: number;
+/** Fact name <-> column; the only place that knows both. */
+const FACT_COLUMNS = {
+  status: 'status',
+  flags: 'flags',
+  priority: 'priority',
+  ownerRole: 'owner_role',
+  ownerStaffId: 'owner_staff_id',
+  receivedAt: 'received_at',
+  acknowledgedAt: 'acknowledged_at',
+  reviewedAt: 'reviewed_at',
+  lastCustomerContactAt: 'last_customer_contact_at',
+  latestNote: 'latest_note',
+  latestNoteAt: 'latest_note_at',
+  outcome: 'outcome',
+  outcomeSentAt: 'outcome_sent_at',
+  directorEscalatedAt: 'director_escalated_at',
+  directorDeterminedAt: 'director_determined_at',
+  technicalSince: 'technical_since',
+  engineeringRespondedAt: 'engineering_responded_at',
+  adrNoticeSentAt: 'adr_notice_sent_at',
+  adrWarnedAt: 'adr_warned_at',
+  deadlockRequestedAt: 'deadlock_requested_at',
+  deadlockDecision: 'deadlock_decision',
+  deadlockRefusalReason: 'deadlock_refusal_reason',
+  reopenedCount: 'reopened_count',
+  closedAt: 'closed_at',
+  closureReason: 'closure_reason',
+} as const satisfies Record<keyof CaseFacts, string>;
+
+type FactKey = keyof typeof FACT_COLUMNS;
+const FACT_KEYS = Object.keys(FACT_COLUMNS) as FactKey[];
+/** SQL types of the fact columns, for jsonb_to_recordset. */
+const FACT_TYPES: Record<string, string> = {
+  flags: 'text[]',
+  priority: 'boolean',
+  owner_staff_id: 'bigint',
+  reopened_count: 'integer',
+  status: 'text',
+  owner_role: 'text',
+  latest_note: 'text',
+  outcome: 'text',
+  deadlock_decision: 'text',
+  deadlock_refusal_reason: 'text',
+  closure_reason: 'text',
+};
+const typeOf = (column: string) => FACT_TYPES[column] ?? 'timestamptz';
+
+/** A case as the domain loads it: identity, parties and facts. */
+export interface CaseRecord {
+  id: bigint;
+  reference: string;
+  token: string;
   customerId: bigint;
-  representativeId?: bigint;
+  representativeId: bigint | null;
   subject: string;
   receivedAt: Date;
-  flags: string[];
-  priority: boolean;
+  facts: CaseFacts;
 }
 
-/** Takes the next case number from a sequence, which never blocks a concurrent opening. */
-export async function insertCase(db: Db, c: NewCase): Promise<CaseRow> {
-  const [next] = await db<[{ n: bigint }]>`select nextval('case_number_seq') as n`;
-  const [row] = await db<[CaseRow]>`
-    insert into cases (reference, token, customer_id, representative_id, subject, received_at, flags, priority)
-    values (${formatReference(c.year, Number(next.n))}, ${newCaseToken()}, ${c.customerId},
-            ${c.representativeId ?? null}, ${c.subject}, ${c.receivedAt}, ${c.flags}, ${c.priority})
-    returning ${caseColumns(db)}`;
-  return row;
+/** Loads cases and locks their rows until the transaction ends, in id order (so two workers never deadlock): one event at a time per case. */
+export async function lockCases(tx: Tx, ids: readonly bigint[]): Promise<CaseRecord[]> {
+  if (ids.length === 0) return [];
+  const rows = await tx<Record<string, unknown>[]>`
+    select id, reference, token, customer_id, representative_id, subject, ${tx(Object.values(FACT_COLUMNS))}
+    from cases where id = any(${ids.map(String)}::bigint[]) order by id for update`;
+  return rows.map((row) => ({
+    id: row.id as bigint,
+    reference: row.reference as string,
+    token: row.token as string,
+    customerId: row.customer_id as bigint,
+    representativeId: row.representative_id as bigint | null,
+    subject: row.subject as string,
+    receivedAt: row.received_at as Date,
+    facts: Object.fromEntries(FACT_KEYS.map((k) => [k, row[FACT_COLUMNS[k]]])) as unknown as CaseFacts,
+  }));
+}
+
+/** What threading needs of the cases a message may belong to. */
+export interface CaseKey {
+  id: bigint;
+  reference: string;
+  token: string;
+  status: CaseStatus;
+  customer_email: string | null;
+  /** The customer's registered address (R10): their replies from it count for the case. */
+  customer_registered_email: string | null;
+  representative_email: string | null;
+}
+
+/** Cases by id, token or reference, and the cases our messages with these Message-IDs belong to. */
+export async function caseKeys(db: Db, by: { ids?: readonly bigint[]; tokens?: readonly string[]; references?: readonly string[]; outboundMessageIds?: readonly string[] }): Promise<CaseKey[]> {
+  const ids = [...(by.ids ?? [])];
+  const tokens = [...(by.tokens ?? [])];
+  const references = [...(by.references ?? [])];
+  const messageIds = [...(by.outboundMessageIds ?? [])];
+  if (ids.length + tokens.length + references.length + messageIds.length === 0) return [];
+  return db<CaseKey[]>`
+    select c.id, c.reference, c.token, c.status, cu.email as customer_email, cu.registered_email as customer_registered_email, re.email as representative_email
+    from cases c join customers cu on cu.id = c.customer_id left join customers re on re.id = c.representative_id
+    where c.id in (
+      select id from cases where id = any(${ids.map(String)}::bigint[])
+      union select id from cases where token = any(${tokens}::text[])
+      union select id from cases where reference = any(${references}::text[])
+      union select case_id from outbound_messages where message_id = any(${messageIds}::text[]) and case_id is not null)
+    order by c.id`;
+}
+
+/** R8: when each of these customers complained (as customer or representative) since `since`. */
+export async function complaintTimes(db: Db, customerIds: readonly bigint[], since: Date): Promise<{ customer_id: bigint; received_at: Date }[]> {
+  if (customerIds.length === 0) return [];
+  const ids = [...customerIds];
+  return db<{ customer_id: bigint; received_at: Date }[]>`
+    select customer_id, received_at from cases where customer_id = any(${ids.map(String)}::bigint[]) and received_at >= ${since}
+    union all
+    select representative_id, received_at from cases where representative_id = any(${ids.map(String)}::bigint[]) and received_at >= ${since}`;
+}
+
+/** Case ids and numbers for `n` new cases. A number taken by a transaction that rolls back leaves a gap, which is harmless. */
+export async function reserveCases(tx: Tx, n: number): Promise<{ id: bigint; number: bigint }[]> {
+  if (n === 0) return [];
+  return tx<{ id: bigint; number: bigint }[]>`
+    select nextval('cases_id_seq') as id, nextval('case_number_seq') as number from generate_series(1, ${n})`;
+}
+
+export interface NewCaseRow {
+  id: bigint;
+  reference: string;
+  token: string;
+  customerId: bigint;
+  representativeId: bigint | null;
+  subject: string;
+  receivedAt: Date;
+  facts: CaseFacts;
+}
+
+export function insertCases(tx: Tx, rows: readonly NewCaseRow[]): Promise<unknown> {
+  if (rows.length === 0) return Promise.resolve();
+  const values = rows.map((r) => ({ id: r.id, reference: r.reference, token: r.token, customer_id: r.customerId, representative_id: r.representativeId, subject: r.subject, ...factColumns(r.facts) }));
+  return tx`insert into cases ${tx(values as never)}`;
+}
+
+function factColumns(f: CaseFacts): Record<string, unknown> {
+  return Object.fromEntries(FACT_KEYS.map((k) => [FACT_COLUMNS[k], f[k]]));
+}
+
+/** Writes the facts of many cases in one statement. */
+export function updateCaseFacts(tx: Tx, rows: readonly { id: bigint; facts: CaseFacts }[]): Promise<unknown> {
+  if (rows.length === 0) return Promise.resolve();
+  const columns = Object.values(FACT_COLUMNS);
+  const json = rows.map((r) => ({ id: r.id.toString(), ...factValues(r.facts) }));
+  return tx.unsafe(
+    `update cases c set ${columns.map((c) => `${c} = v.${c}`).join(', ')}, updated_at = now()
+     from jsonb_to_recordset($1::jsonb) as v(id bigint, ${columns.map((c) => `${c} ${typeOf(c)}`).join(', ')})
+     where c.id = v.id`,
+    [JSON.stringify(json)],
+  );
+}
+
+function factValues(f: CaseFacts): Record<string, unknown> {
+  return Object.fromEntries(FACT_KEYS.map((k) => {
+    const v = f[k];
+    return [FACT_COLUMNS[k], typeof v === 'bigint' ? v.toString() : v instanceof Date ? v.toISOString() : v];
+  }));
 }
 
 export async function findCaseByReference(db: Db, reference: string): Promise<CaseRow | undefined> {
@@ -64,20 +208,4 @@ export async function listCases(db: Db, f: CaseListFilter = {}): Promise<CaseRow
     select ${caseColumns(db)} from cases
     where id > ${f.afterId ?? 0n} ${f.status ? db`and status = ${f.status}` : db``}
     order by id ${f.limit === undefined ? db`` : db`limit ${f.limit}`}`;
-}
-
-export async function addCaseFlags(db: Db, caseId: bigint, flags: string[], priority: boolean): Promise<void> {
-  await db`
-    update cases set flags = array(select distinct unnest(flags || ${flags}::text[])),
-      priority = priority or ${priority}, updated_at = now()
-    where id = ${caseId}`;
-}
-
-/** Addresses that may speak for a case: its customer's and its representative's, registered addresses included (R10's outcome goes there). */
-export async function caseAddresses(db: Db, caseId: bigint): Promise<string[]> {
-  const rows = await db<{ email: string }[]>`
-    select a.email from cases c join customers cu on cu.id in (c.customer_id, c.representative_id)
-      cross join lateral unnest(array[cu.email, cu.registered_email]) as a(email)
-    where c.id = ${caseId} and a.email is not null`;
-  return rows.map((r) => r.email);
 }

@@ -1,39 +1,57 @@
-import type { Db } from '../db/pool.ts';
+import type { Db, Tx } from '../db/pool.ts';
+import type { Format } from '../vocabulary.ts';
+
+/** Every statement on `customers`. */
 
 export interface CustomerRow {
   id: bigint;
   email: string | null;
   display_name: string | null;
-  preferred_format: 'text' | 'html' | 'post';
+  preferred_format: Format;
+  postal_address: string | null;
+  /** Where the outcome goes (R10) when it is not the address they write from. */
+  registered_email: string | null;
 }
 
-/** The customer with this address, created if new; a name learnt later fills a missing one. */
-export async function upsertCustomerByEmail(db: Db, email: string, displayName?: string): Promise<CustomerRow> {
-  const [row] = await db<[CustomerRow]>`
-    insert into customers (email, display_name) values (${email.toLowerCase()}, ${displayName ?? null})
-    on conflict (email) do update set display_name = coalesce(customers.display_name, excluded.display_name)
-    returning id, email, display_name, preferred_format`;
-  return row;
+/** Customers by address or id (addresses lower-cased). */
+export async function findCustomers(db: Db, by: { emails?: readonly string[]; ids?: readonly bigint[] }): Promise<CustomerRow[]> {
+  const emails = [...(by.emails ?? [])];
+  const ids = [...(by.ids ?? [])];
+  if (emails.length + ids.length === 0) return [];
+  return db<CustomerRow[]>`
+    select id, email, display_name, preferred_format, postal_address, registered_email from customers
+    where id in (select id from customers where email = any(${emails}::text[]) union select id from customers where id = any(${ids.map(String)}::bigint[]))`;
 }
 
-/** A customer named by a representative (R9), who may have no address we know. */
-export async function createNamedCustomer(db: Db, displayName: string | undefined, email: string | undefined): Promise<CustomerRow> {
-  if (email) return upsertCustomerByEmail(db, email, displayName);
-  const [row] = await db<[CustomerRow]>`
-    insert into customers (display_name) values (${displayName ?? null})
-    returning id, email, display_name, preferred_format`;
-  return row;
+export async function reserveCustomers(tx: Tx, n: number): Promise<bigint[]> {
+  if (n === 0) return [];
+  const rows = await tx<{ id: bigint }[]>`select nextval('customers_id_seq') as id from generate_series(1, ${n})`;
+  return rows.map((r) => r.id);
 }
 
-export async function setPreferredFormat(db: Db, customerId: bigint, format: 'text' | 'html' | 'post'): Promise<void> {
-  await db`update customers set preferred_format = ${format} where id = ${customerId}`;
+export interface CustomerWrite {
+  id: bigint;
+  email: string | null;
+  displayName: string | null;
+  preferredFormat: Format;
 }
 
-/** R8 repeat complainant: complaints this customer made in the window before `before`. */
-export async function countEarlierComplaints(db: Db, customerId: bigint, since: Date, before: Date): Promise<number> {
-  const [row] = await db<[{ n: number }]>`
-    select count(*)::int as n from cases
-    where (customer_id = ${customerId} or representative_id = ${customerId})
-      and received_at >= ${since} and received_at < ${before}`;
-  return row.n;
+/**
+ * New customers are inserted with their reserved ids; known ones get the name learnt later
+ * (never overwriting one) and the format they asked for. A concurrent insert of the same
+ * address fails the batch, which is then retried message by message against fresh rows.
+ */
+export function writeCustomers(tx: Tx, created: readonly CustomerWrite[], updated: readonly CustomerWrite[]): Promise<unknown>[] {
+  const out: Promise<unknown>[] = [];
+  if (created.length > 0) {
+    out.push(tx`insert into customers ${tx(created.map((c) => ({ id: c.id, email: c.email, display_name: c.displayName, preferred_format: c.preferredFormat })))}`);
+  }
+  if (updated.length > 0) {
+    const json = JSON.stringify(updated.map((c) => ({ id: c.id.toString(), display_name: c.displayName, preferred_format: c.preferredFormat })));
+    out.push(tx`
+      update customers c set display_name = coalesce(c.display_name, v.display_name), preferred_format = v.preferred_format
+      from jsonb_to_recordset(${json}::jsonb) as v(id bigint, display_name text, preferred_format text)
+      where c.id = v.id`);
+  }
+  return out;
 }

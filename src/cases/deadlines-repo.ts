@@ -1,23 +1,46 @@
-import type { Db } from '../db/pool.ts';
-import type { DeadlineChange, StoredDeadline } from '../policy/deadlines.ts';
+import type { Db, Tx } from '../db/pool.ts';
+import type { DeadlineStatus } from '../vocabulary.ts';
 
-export async function pendingDeadlines(db: Db, caseId: bigint): Promise<StoredDeadline[]> {
-  const rows = await db<{ id: bigint; kind: string; due_at: Date }[]>`
-    select id, kind, due_at from deadlines where case_id = ${caseId} and status = 'pending'`;
-  return rows.map((r) => ({ id: r.id, kind: r.kind, dueAt: r.due_at }));
+/** Every statement on `deadlines`. */
+
+export interface DeadlineRow {
+  id?: bigint;
+  caseId: bigint;
+  kind: string;
+  rule: string;
+  dueAt: Date;
+  status: DeadlineStatus;
+  createdAt: Date;
+  resolvedAt: Date | null;
 }
 
-/** Applies a reconciliation: resolutions first (freeing the one-pending-per-kind slot), then new deadlines, one statement each. */
-export async function applyDeadlineChanges(db: Db, caseId: bigint, changes: DeadlineChange[], now: Date): Promise<void> {
-  const resolved = changes.flatMap((c) => (c.op === 'resolve' ? [{ id: c.id.toString(), status: c.status }] : []));
+export async function pendingDeadlines(db: Db, caseIds: readonly bigint[]): Promise<DeadlineRow[]> {
+  if (caseIds.length === 0) return [];
+  const rows = await db<{ id: bigint; case_id: bigint; kind: string; rule: string; due_at: Date; created_at: Date }[]>`
+    select id, case_id, kind, rule, due_at, created_at from deadlines
+    where case_id = any(${caseIds.map(String)}::bigint[]) and status = 'pending' order by case_id, id`;
+  return rows.map((r) => ({ id: r.id, caseId: r.case_id, kind: r.kind, rule: r.rule, dueAt: r.due_at, status: 'pending', createdAt: r.created_at, resolvedAt: null }));
+}
+
+/**
+ * Resolutions first (freeing the one-pending-per-kind slot), then new deadlines, one
+ * statement each. A deadline set and resolved within one batch is inserted resolved.
+ */
+export function writeDeadlines(tx: Tx, rows: readonly DeadlineRow[]): Promise<unknown>[] {
+  const out: Promise<unknown>[] = [];
+  const resolved = rows.filter((r) => r.id !== undefined && r.status !== 'pending');
   if (resolved.length > 0) {
-    await db`
-      update deadlines d set status = r.status, resolved_at = ${now}
-      from (select * from jsonb_to_recordset(${db.json(resolved as never)}) as x(id bigint, status text)) r
-      where d.id = r.id and d.status = 'pending'`;
+    const json = JSON.stringify(resolved.map((r) => ({ id: r.id!.toString(), status: r.status, resolved_at: r.resolvedAt?.toISOString() ?? null })));
+    out.push(tx`
+      update deadlines d set status = v.status, resolved_at = v.resolved_at
+      from jsonb_to_recordset(${json}::jsonb) as v(id bigint, status text, resolved_at timestamptz)
+      where d.id = v.id and d.status = 'pending'`);
   }
-  const inserted = changes.flatMap((c) => (c.op === 'insert' ? [{ case_id: caseId, rule: c.rule, kind: c.kind, due_at: c.dueAt, created_at: now }] : []));
-  if (inserted.length > 0) await db`insert into deadlines ${db(inserted)}`;
+  const inserted = rows.filter((r) => r.id === undefined);
+  if (inserted.length > 0) {
+    out.push(tx`insert into deadlines ${tx(inserted.map((r) => ({ case_id: r.caseId, rule: r.rule, kind: r.kind, due_at: r.dueAt, status: r.status, created_at: r.createdAt, resolved_at: r.resolvedAt })))}`);
+  }
+  return out;
 }
 
 export interface DueDeadline {

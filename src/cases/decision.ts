@@ -1,6 +1,8 @@
+import type { Audience, SendIntent } from '../outbound/intents.ts';
 import type { DeadlineFacts, DeadlineKind } from '../policy/deadlines.ts';
-import type { StaffRole } from '../staff/staff-repo.ts';
-import type { OwnerRole } from './cases-repo.ts';
+import type { ClosureReason, OwnerRole } from '../vocabulary.ts';
+
+export type { Audience, SendIntent } from '../outbound/intents.ts';
 
 /** Everything the state machine knows of a case: plain data, loaded by the adapter. */
 export interface CaseFacts extends DeadlineFacts {
@@ -15,7 +17,7 @@ export interface CaseFacts extends DeadlineFacts {
   deadlockRefusalReason: string | null;
   reopenedCount: number;
   closedAt: Date | null;
-  closureReason: 'confirmed' | 'no_response' | 'withdrawn' | null;
+  closureReason: ClosureReason | null;
 }
 
 /** A case as it stands right after intake: new, with nothing done yet. */
@@ -49,17 +51,6 @@ export function newCaseFacts(receivedAt: Date): CaseFacts {
   };
 }
 
-/** Who a message goes to: the customer side, the customer side at the registered address (R10's outcome), the sender of the mail answered (RFC 3834), the staff member who acted, a staff role, or all staff. */
-export type Audience = 'customer' | 'registered' | 'sender' | 'actor' | StaffRole | 'staff';
-
-export interface SendIntent {
-  kind: string;
-  to: Audience;
-  /** RFC 3834: automatic replies carry Auto-Submitted and count against the per-address cap. */
-  automatic: boolean;
-  data?: Record<string, unknown>;
-}
-
 export interface HistoryIntent {
   event: string;
   data?: Record<string, unknown>;
@@ -75,7 +66,6 @@ export interface Decision {
   error?: string;
 }
 
-export const OPEN_STATUSES = new Set(['new', 'open', 'awaiting_confirmation']);
 
 export function decision(d: Partial<Decision>): Decision {
   return { patch: {}, sends: [], kept: [], history: [], ...d };

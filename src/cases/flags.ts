@@ -1,20 +1,7 @@
-import type { ComplaintSignals } from '../intake/types.ts';
+import type { ComplaintSignals } from '../mail/message.ts';
+import { PRIORITY_FLAGS, type CaseFlag } from '../vocabulary.ts';
 
-export const CASE_FLAGS = [
-  'vulnerable',
-  'urgent',
-  'harm',
-  'repeat',
-  'technical',
-  'third_party',
-  'missing_facts',
-  'vexatious',
-  'out_of_jurisdiction',
-] as const;
-export type CaseFlag = (typeof CASE_FLAGS)[number];
-
-/** R8: these make a case a priority referral, shown first in digests. */
-export const PRIORITY_FLAGS: readonly CaseFlag[] = ['vulnerable', 'urgent', 'harm', 'repeat'];
+export { CASE_FLAGS, PRIORITY_FLAGS, type CaseFlag } from '../vocabulary.ts';
 
 export function isPriority(flags: readonly string[]): boolean {
   return flags.some((f) => (PRIORITY_FLAGS as readonly string[]).includes(f));

@@ -1,6 +1,6 @@
 import { adrNoticeOwed, type DeadlineKind } from '../policy/deadlines.ts';
 import type { StaffCommand } from '../staff/commands.ts';
-import type { StaffRole } from '../staff/staff-repo.ts';
+import type { StaffRole } from '../vocabulary.ts';
 import { alert, decision, directorPending, type CaseFacts, type Decision, type HistoryIntent, type SendIntent } from './decision.ts';
 import { staffCommand, type LocalDay } from './staff-decisions.ts';
 

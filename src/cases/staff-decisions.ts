@@ -1,7 +1,8 @@
 import type { StaffCommand } from '../staff/commands.ts';
-import type { StaffRole } from '../staff/staff-repo.ts';
+import type { StaffRole } from '../vocabulary.ts';
 import type { DeadlineKind } from '../policy/deadlines.ts';
-import { alert, decision, directorPending, OPEN_STATUSES, withFlag, type CaseFacts, type Decision } from './decision.ts';
+import { isOpen } from '../vocabulary.ts';
+import { alert, decision, directorPending, withFlag, type CaseFacts, type Decision } from './decision.ts';
 import { commandReceipt } from '../staff/receipts.ts';
 import { isPriority } from './flags.ts';
 
@@ -11,7 +12,7 @@ import { isPriority } from './flags.ts';
  */
 export function staffCommand(f: CaseFacts, c: StaffCommand, staff: { email: string; role: StaffRole; id: bigint }, now: Date, channel: 'email' | 'cli', letterDay?: LocalDay): Decision {
   const closedOk = c.verb === 'note' || c.verb === 'reply' || c.verb === 'reopen';
-  if (!OPEN_STATUSES.has(f.status) && !closedOk) return decision({ error: `the case is ${f.status}; #${c.verb} applies only to open cases` });
+  if (!isOpen(f.status) && !closedOk) return decision({ error: `the case is ${f.status}; #${c.verb} applies only to open cases` });
   const d = commandEffect(f, c, staff, now, letterDay);
   if (d.error) return d;
   const acted = actedBy(f, d, staff, now);
@@ -106,7 +107,7 @@ function commandEffect(f: CaseFacts, c: StaffCommand, staff: { id: bigint }, now
 
 /** Undoes a closure made in error: the case is open again and its deadlines are planned afresh. */
 function reopen(f: CaseFacts): Decision {
-  if (OPEN_STATUSES.has(f.status)) return decision({ error: `the case is ${f.status}, not closed; nothing to reopen` });
+  if (isOpen(f.status)) return decision({ error: `the case is ${f.status}, not closed; nothing to reopen` });
   return decision({
     patch: { status: 'open', closedAt: null, closureReason: null, reopenedCount: f.reopenedCount + 1 },
     history: [{ event: 'case.reopened', data: { reason: 'staff reopened it', was: f.closureReason ?? f.status } }],

@@ -4,7 +4,8 @@ import type { App } from '../app.ts';
 import { findCaseByReference } from '../cases/cases-repo.ts';
 import { RedressError } from '../errors.ts';
 import { buildCommand } from '../staff/commands.ts';
-import { runStaffCommand } from '../staff/staff-actions.ts';
+import { actOnCase } from '../cases/advance.ts';
+import { runStaffCommand } from '../cases/staff-actions.ts';
 import { findStaffByEmail, type StaffRow } from '../staff/staff-repo.ts';
 
 export const CASE_ACTIONS = ['resolve', 'note', 'reply', 'escalate', 'flag', 'unflag', 'deadlock', 'refuse-deadlock', 'withdrawn', 'reopen', 'assign', 'confirmed'] as const;
@@ -32,7 +33,7 @@ export async function runCaseAction(app: App, reference: string, action: string,
   const decision = await app.db.sql.begin(async (tx) => {
     const kase = await findCaseByReference(tx, reference);
     if (!kase) throw new RedressError('not_found', `no case ${reference}`);
-    return runStaffCommand(tx, app.lifecycle, { caseId: kase.id, parsed, staff, eventKey: `cli:${randomUUID()}`, answerByEmail: false });
+    return actOnCase(tx, app.lifecycle, kase.id, (world, domain) => runStaffCommand(world, domain, { caseId: kase.id, parsed, staff, eventKey: `cli:${randomUUID()}`, answerByEmail: false }));
   });
   if (decision.error) throw new RedressError('conflict', decision.error);
   return `${reference}: ${decision.history.map((h) => h.event).join(', ') || verb}${decision.sends.length ? `; queued ${decision.sends.map((s) => s.kind).join(', ')}` : ''}`;

@@ -8,7 +8,7 @@ import { runWorker } from '../worker.ts';
 import { RedressError } from '../errors.ts';
 import { runDue } from '../jobs/run-due.ts';
 import { renderMessage } from '../outbound/render.ts';
-import { buildDigest } from '../staff/digest-job.ts';
+import { buildDigest } from '../jobs/digest-job.ts';
 import { collectCounts } from '../monitoring/counts.ts';
 import { createDatabaseGauges } from '../monitoring/metrics.ts';
 import { toJson } from './output.ts';

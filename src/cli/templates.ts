@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import type { App } from '../app.ts';
 import { messageSettings } from '../app.ts';
-import { findCaseByReference } from '../cases/cases-repo.ts';
-import { loadFactsForUpdate } from '../cases/facts-repo.ts';
+import { findCaseByReference, lockCases } from '../cases/cases-repo.ts';
 import { clockFromConfig } from '../clock.ts';
 import type { Config } from '../config.ts';
 import { RedressError } from '../errors.ts';
@@ -12,7 +11,7 @@ import { renderMessage, type RenderedMessage } from '../outbound/render.ts';
 import { previewData, sampleCase, sampleDigest, type PreviewContext } from '../outbound/template-preview.ts';
 import { createBusinessCalendar } from '../policy/calendar.ts';
 import { policySettings } from '../policy/settings.ts';
-import { buildDigest } from '../staff/digest-job.ts';
+import { buildDigest } from '../jobs/digest-job.ts';
 import { withApp } from './with-app.ts';
 
 export function templatesCommand(program: Command, config: () => Config): void {
@@ -52,7 +51,7 @@ async function fromCase(app: App, kind: OutboundKind, reference: string): Promis
   const kase = await findCaseByReference(app.db.sql, reference);
   const parties = kase && (await caseParties(app.db.sql, kase.id));
   // Facts are read under the row lock the lifecycle takes, released at once: a consistent snapshot.
-  const facts = kase && (await app.db.sql.begin((tx) => loadFactsForUpdate(tx, kase.id)));
+  const facts = kase && (await app.db.sql.begin(async (tx) => (await lockCases(tx, [kase.id]))[0]?.facts));
   if (!parties || !facts) throw new RedressError('not_found', `no case ${reference}`);
   return renderMessage(kind, previewData(kind, parties, facts, app.outbox, now));
 }

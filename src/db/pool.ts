@@ -2,8 +2,10 @@ import postgres from 'postgres';
 import type { Logger } from '../log.ts';
 
 export type Sql = postgres.Sql<{ bigint: bigint }>;
-/** A connection or transaction: every repo function takes one of these first. */
-export type Db = Sql | postgres.TransactionSql<{ bigint: bigint }>;
+/** A transaction: what a function that locks rows or writes several tables together must be handed. */
+export type Tx = postgres.TransactionSql<{ bigint: bigint }>;
+/** A connection or transaction: what a plain read (or a single-statement write) takes. */
+export type Db = Sql | Tx;
 
 /** The one pool. bigint columns come back as BigInt so UIDVALIDITY and ids never lose precision. */
 export function createPool(url: string, log: Logger, max = 10): Sql {

@@ -6,7 +6,7 @@ import type { AccessTokens } from '../oauth2/access-tokens.ts';
 import { advanceCursor, getCursor, resetCursor } from './cursor-repo.ts';
 import { imapflowLogger, openSession, parseImapUrl, sleep, type MailboxAddress, type Session } from './imap-session.ts';
 import { createMailboxLock, type MailboxLock } from './mailbox-lock.ts';
-import type { IntakeInput, ProcessMessage } from './types.ts';
+import type { IntakeInput, IntakeOutcome, ProcessBatch, ProcessMessage } from './types.ts';
 
 export interface ImapSourceOptions {
   url: string;
@@ -32,7 +32,10 @@ export interface DrainStats {
 export interface ImapSourceDeps {
   sql: Sql;
   log: Logger;
+  /** One message in its own transaction (quarantined if it fails for good). */
   process: ProcessMessage;
+  /** A fetch batch in one transaction; when absent, or when a batch fails for good, messages go one at a time through `process`. */
+  processBatch?: ProcessBatch;
   /** Test seam: runs after a message's transaction committed and before it is flagged and moved. */
   hooks?: { afterCommit?(uid: number): void | Promise<void> };
 }
@@ -181,6 +184,7 @@ async function drainBatch(ctx: DrainContext, session: Session, uids: number[], s
   const messages = (await session.client.fetchAll(uidSet(uids), { uid: true, internalDate: true, source: true, envelope: true }, { uid: true }))
     .sort((a, b) => a.uid - b.uid);
   stats.fetched += messages.length;
+  if (await drainAsOne(ctx, session, messages, stats)) return;
   const committed: number[] = [];
   const failed: number[] = [];
   let retryLater: unknown;
@@ -207,6 +211,31 @@ async function drainBatch(ctx: DrainContext, session: Session, uids: number[], s
   await Promise.all(lanes(messages, ctx.opts.concurrency).map(lane));
   stats.moved += await settle(ctx, session.client, committed.sort((a, b) => a - b), failed);
   if (retryLater !== undefined) throw retryLater;
+}
+
+/**
+ * The batch path: every message of the fetch in one transaction with the cursor, then
+ * \Seen and MOVE for the batch's UID set. False when the batch failed for good, so the
+ * caller takes the messages one at a time (a poison message is then quarantined alone).
+ */
+async function drainAsOne(ctx: DrainContext, session: Session, messages: FetchMessageObject[], stats: DrainStats): Promise<boolean> {
+  const { deps, addr } = ctx;
+  if (!deps.processBatch || messages.length === 0) return false;
+  const uidValidity = session.uidValidity;
+  const lastUid = Math.max(...messages.map((m) => m.uid));
+  let outcomes: IntakeOutcome[];
+  try {
+    outcomes = await deps.processBatch(messages.map((m) => toInput(addr.mailbox, uidValidity, m)), (tx) => advanceCursor(tx, addr.identity, uidValidity, lastUid));
+  } catch (err) {
+    if (isRetryable(err)) throw err;
+    ctx.log.warn({ err: errorMessage(err), messages: messages.length }, 'a batch failed; taking its messages one at a time');
+    return false;
+  }
+  for (const o of outcomes) stats[o.status === 'duplicate' ? 'duplicates' : 'stored'] += 1;
+  const uids = messages.map((m) => m.uid);
+  for (const uid of uids) await deps.hooks?.afterCommit?.(uid); // a throw here is a crash: nothing gets moved
+  stats.moved += await settle(ctx, session.client, uids, []);
+  return true;
 }
 
 /**

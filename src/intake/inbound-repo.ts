@@ -1,93 +1,121 @@
 import { withoutNul } from '../db/json.ts';
-import type { Db } from '../db/pool.ts';
+import type { Db, Tx } from '../db/pool.ts';
 import type { SenderAuth } from './sender-auth.ts';
 import type { Classification, IntakeInput, MessageKind, ParsedMessage } from './types.ts';
 
 export interface StoredIdentity {
   id: bigint;
+  identity: string;
+  message_id: string | null;
   kind: MessageKind;
   case_id: bigint | null;
   from_address: string | null;
+  content_sha256: string | null;
 }
 
-export async function findInboundByIdentity(db: Db, identity: string): Promise<StoredIdentity | undefined> {
-  const [row] = await db<[StoredIdentity?]>`
-    select id, kind, case_id, from_address from inbound_messages where identity = ${identity}`;
-  return row;
+/** Every stored message that shares an identity or a Message-ID with the batch: what duplicates and collisions are judged against. */
+export async function storedIdentities(db: Db, identities: readonly string[], messageIds: readonly string[]): Promise<StoredIdentity[]> {
+  if (identities.length + messageIds.length === 0) return [];
+  return db<StoredIdentity[]>`
+    select id, identity, message_id, kind, case_id, from_address, content_sha256 from inbound_messages
+    where id in (
+      select id from inbound_messages where identity = any(${[...identities]}::text[])
+      union select id from inbound_messages where message_id = any(${[...messageIds]}::text[]))
+    order by id`;
 }
 
-/**
- * The stored message this arrival repeats: the same Message-ID (or, without one, the same
- * bytes) and the same content after the delivery trace. `first` is the earlier message
- * under this identity when it is a different message (a Message-ID collision).
- */
-export async function findSameMessage(db: Db, identity: string, messageId: string | undefined, content: string): Promise<{ same?: StoredIdentity; first?: StoredIdentity }> {
-  const rows = messageId === undefined
-    ? await db<(StoredIdentity & { content_sha256: string | null; raw_sha256: string; identity: string })[]>`
-        select id, kind, case_id, from_address, content_sha256, raw_sha256, identity from inbound_messages where identity = ${identity}`
-    : await db<(StoredIdentity & { content_sha256: string | null; raw_sha256: string; identity: string })[]>`
-        select id, kind, case_id, from_address, content_sha256, raw_sha256, identity from inbound_messages
-        where message_id = ${messageId} order by id`;
-  const first = rows.find((r) => r.identity === identity);
-  // Rows stored before content digests existed compare by identity alone, as they always did.
-  const same = rows.find((r) => r.content_sha256 === content || r.content_sha256 === null);
-  return { ...(same ? { same } : {}), ...(first && !same ? { first } : {}) };
+export async function reserveInbound(tx: Tx, n: number): Promise<bigint[]> {
+  if (n === 0) return [];
+  const rows = await tx<{ id: bigint }[]>`select nextval('inbound_messages_id_seq') as id from generate_series(1, ${n})`;
+  return rows.map((r) => r.id);
 }
 
-interface Common {
+/** One message as stored: parsed and classified, or quarantined with its reason. */
+export interface InboundInsert {
+  id: bigint;
   input: IntakeInput;
   identity: string;
+  messageId: string | null;
   rawSha256: string;
   contentSha256: string;
-  collidesWith?: bigint;
+  collidesWith: bigint | null;
+  caseId: bigint | null;
+  parsed?: { msg: ParsedMessage; cls: Classification; senderAuth: SenderAuth };
+  quarantine?: { reason: string; limitBreaches: string[] };
 }
 
-/** Stores a parsed message; undefined when its identity is already stored (a concurrent duplicate). */
-export async function insertInbound(db: Db, c: Common & { msg: ParsedMessage; cls: Classification; senderAuth: SenderAuth }): Promise<bigint | undefined> {
-  const { input, msg, cls } = c;
-  const rows = await db<{ id: bigint }[]>`
-    insert into inbound_messages (
-      identity, message_id, raw_sha256, content_sha256, collides_with, sender_auth, raw, size_bytes, source, source_ref, received_at,
-      from_address, from_name, envelope_from, to_addresses, cc_addresses, subject, sent_at, in_reply_to,
-      reference_ids, kind, case_id, body_text, full_text, html_sanitized, classification, limit_breaches)
-    values (
-      ${c.identity}, ${msg.messageId ?? null}, ${c.rawSha256}, ${c.contentSha256}, ${c.collidesWith ?? null},
-      ${db.json(withoutNul(c.senderAuth) as never)}, ${input.raw}, ${input.raw.length}, ${input.source},
-      ${input.sourceRef ?? null}, ${input.receivedAt}, ${msg.from?.address ?? null}, ${msg.from?.name ?? null},
-      ${input.envelopeFrom ?? null}, ${msg.to.map((a) => a.address)}, ${msg.cc.map((a) => a.address)},
-      ${strip(msg.subject)}, ${validDate(msg.date)}, ${msg.inReplyTo ?? null}, ${msg.references}, ${cls.kind},
-      ${cls.caseId ?? null}, ${strip(msg.newText)}, ${strip(msg.text)}, ${msg.htmlSanitized ? strip(msg.htmlSanitized) : null},
-      ${db.json(withoutNul(classificationRecord(msg, cls)) as never)}, ${msg.limitBreaches})
-    on conflict (identity) do nothing
-    returning id`;
-  return rows[0]?.id;
+/** Stores a batch of messages in one statement, with their attachments in a second. */
+export function insertInbound(tx: Tx, rows: readonly InboundInsert[]): Promise<unknown>[] {
+  if (rows.length === 0) return [];
+  const values = rows.map((r) => ({ ...commonColumns(r), ...(r.parsed ? parsedColumns(r.parsed) : quarantinedColumns(r.quarantine!)) }));
+  const out: Promise<unknown>[] = [tx`insert into inbound_messages ${tx(values as never)}`];
+  const attachments = rows.flatMap((r) => (r.parsed?.msg.attachments ?? []).map((a) => attachmentColumns(r.id, a)));
+  if (attachments.length > 0) out.push(tx`insert into attachments ${tx(attachments as never)}`);
+  return out;
 }
 
-/** Stores the raw bytes of a message that could not be parsed, with the reason. */
-export async function insertQuarantined(
-  db: Db,
-  c: Common & { reason: string; limitBreaches: string[]; messageId?: string },
-): Promise<bigint | undefined> {
-  const rows = await db<{ id: bigint }[]>`
-    insert into inbound_messages (
-      identity, message_id, raw_sha256, content_sha256, collides_with, raw, size_bytes, source, source_ref, received_at, envelope_from,
-      kind, quarantine_reason, limit_breaches)
-    values (
-      ${c.identity}, ${c.messageId ?? null}, ${c.rawSha256}, ${c.contentSha256}, ${c.collidesWith ?? null}, ${c.input.raw}, ${c.input.raw.length}, ${c.input.source},
-      ${c.input.sourceRef ?? null}, ${c.input.receivedAt}, ${c.input.envelopeFrom ?? null},
-      'quarantined', ${c.reason}, ${c.limitBreaches})
-    on conflict (identity) do nothing
-    returning id`;
-  return rows[0]?.id;
+function commonColumns(r: InboundInsert) {
+  return {
+    id: r.id,
+    identity: r.identity,
+    message_id: r.messageId,
+    raw_sha256: r.rawSha256,
+    content_sha256: r.contentSha256,
+    collides_with: r.collidesWith,
+    raw: r.input.raw,
+    size_bytes: r.input.raw.length,
+    source: r.input.source,
+    source_ref: r.input.sourceRef ?? null,
+    received_at: r.input.receivedAt,
+    envelope_from: r.input.envelopeFrom ?? null,
+    case_id: r.caseId,
+  };
 }
 
-export async function setInboundCase(db: Db, inboundId: bigint, caseId: bigint): Promise<void> {
-  await db`update inbound_messages set case_id = ${caseId} where id = ${inboundId}`;
+function parsedColumns({ msg, cls, senderAuth }: NonNullable<InboundInsert['parsed']>) {
+  return {
+    kind: cls.kind,
+    sender_auth: JSON.stringify(withoutNul(senderAuth)),
+    from_address: msg.from?.address ?? null,
+    from_name: msg.from?.name ?? null,
+    to_addresses: msg.to.map((a) => a.address),
+    cc_addresses: msg.cc.map((a) => a.address),
+    subject: strip(msg.subject),
+    sent_at: validDate(msg.date),
+    in_reply_to: msg.inReplyTo ?? null,
+    reference_ids: msg.references,
+    body_text: strip(msg.newText),
+    full_text: strip(msg.text),
+    html_sanitized: msg.htmlSanitized ? strip(msg.htmlSanitized) : null,
+    classification: JSON.stringify(withoutNul(classificationRecord(msg, cls))),
+    limit_breaches: msg.limitBreaches,
+    quarantine_reason: null,
+  };
 }
 
-export async function insertAttachments(db: Db, inboundId: bigint, msg: ParsedMessage): Promise<void> {
-  if (msg.attachments.length === 0) return;
-  const rows = msg.attachments.map((a) => ({
+function quarantinedColumns(q: NonNullable<InboundInsert['quarantine']>) {
+  return {
+    kind: 'quarantined',
+    sender_auth: '{}',
+    from_address: null,
+    from_name: null,
+    to_addresses: [],
+    cc_addresses: [],
+    subject: null,
+    sent_at: null,
+    in_reply_to: null,
+    reference_ids: [],
+    body_text: null,
+    full_text: null,
+    html_sanitized: null,
+    classification: '{}',
+    limit_breaches: q.limitBreaches,
+    quarantine_reason: q.reason,
+  };
+}
+
+function attachmentColumns(inboundId: bigint, a: ParsedMessage['attachments'][number]) {
+  return {
     inbound_message_id: inboundId,
     filename: a.filename ? strip(a.filename) : null,
     content_type: a.contentType,
@@ -96,8 +124,7 @@ export async function insertAttachments(db: Db, inboundId: bigint, msg: ParsedMe
     content_id: a.contentId ?? null,
     inline: a.inline,
     content: a.content,
-  }));
-  await db`insert into attachments ${db(rows)}`;
+  };
 }
 
 function classificationRecord(msg: ParsedMessage, cls: Classification) {

@@ -1,19 +1,21 @@
-import type { LifecycleDeps } from '../cases/advance.ts';
-import { routeArrival, type Collision } from '../cases/arrivals.ts';
+import { routeArrival, type Arrival } from '../cases/arrivals.ts';
 import type { CaseIntakeSettings } from '../cases/case-intake.ts';
+import { caseKeys } from '../cases/cases-repo.ts';
+import { persist, type EnqueueSends } from '../cases/writer.ts';
+import type { DomainDeps } from '../cases/world.ts';
+import { loadWorld } from '../cases/world-repo.ts';
 import type { Clock } from '../clock.ts';
-import type { Db, Sql } from '../db/pool.ts';
+import type { Sql, Tx } from '../db/pool.ts';
 import { errorMessage, isRetryable } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import { activeStaffAddresses } from '../staff/staff-repo.ts';
-import { classify } from './classify.ts';
-import { collisionIdentity, contentSha256 } from './identity.ts';
-import { findInboundByIdentity, findSameMessage, insertAttachments, insertInbound, insertQuarantined } from './inbound-repo.ts';
+import { outboundByMessageIds } from '../outbound/outbox-repo.ts';
+import { listStaff } from '../staff/staff-repo.ts';
+import { assignIds, decideBatch, type BatchItem } from './batch.ts';
+import { contentSha256 } from './identity.ts';
+import { insertInbound, reserveInbound, storedIdentities, type InboundInsert } from './inbound-repo.ts';
 import { parseMessage } from './parse.ts';
-import { judgeSender } from './sender-auth.ts';
 import { extractThreadKeys } from './thread-keys.ts';
-import { lookupThread } from './threading.ts';
-import type { AfterStore, IntakeInput, IntakeLimits, IntakeOutcome, ParsedMessage } from './types.ts';
+import type { IntakeInput, IntakeLimits, IntakeOutcome } from './types.ts';
 
 export interface IntakeSettings extends CaseIntakeSettings {
   limits: IntakeLimits;
@@ -28,114 +30,116 @@ export interface IntakeObserver {
   messageCommitted(source: IntakeInput['source'], receivedAt: Date, committedAt: Date): void;
 }
 
-export interface IntakeDeps extends LifecycleDeps {
+export interface IntakeDeps {
   sql: Sql;
   clock: Clock;
   log: Logger;
   settings: IntakeSettings;
+  domain: Omit<DomainDeps, 'now'>;
+  enqueue: EnqueueSends;
   observe?: IntakeObserver;
+  /** Test seam: runs after the batch is decided and before it is written. */
+  hooks?: { beforeWrite?(inputs: readonly IntakeInput[]): void };
+}
+
+/** Runs in the intake transaction after the messages are stored, so a source's cursor commits with them. */
+export type BatchAfterStore = (tx: Tx, stored: readonly IntakeInput[]) => Promise<void>;
+
+/**
+ * The intake use case: a batch of messages becomes its records in one transaction. Parse
+ * each; read what the batch needs in one round; decide message by message, in arrival
+ * order, against that snapshot (duplicates, collisions, classification, the cases'
+ * lifecycle, the outbox); write every row set-based; let the source move its cursor; commit.
+ */
+export async function intakeBatch(deps: IntakeDeps, inputs: readonly IntakeInput[], afterStore?: BatchAfterStore): Promise<IntakeOutcome[]> {
+  const items: BatchItem[] = [];
+  for (const input of inputs) items.push({ input, parsed: await parseMessage(input.raw, deps.settings.limits), content: contentSha256(input.raw) });
+  const outcomes = await deps.sql.begin(async (tx) => {
+    const now = deps.clock.now();
+    const plan = decideBatch(items, await readRound(tx, items), deps.settings, deps.domain.calendar, now);
+    assignIds(plan.stored, await reserveInbound(tx, plan.stored.length));
+    const world = await loadWorld(tx, { ...plan.needs, now });
+    const domain: DomainDeps = { ...deps.domain, now };
+    for (const s of plan.stored) {
+      if (!s.arrival) continue;
+      const arrival: Arrival = { ...s.arrival, inboundId: s.row.id };
+      const effect = routeArrival(world, domain, deps.settings, arrival);
+      s.row.caseId = effect.caseId ?? null;
+      s.outcome = { ...s.outcome, inboundId: s.row.id, ...(effect.reference ? { caseReference: effect.reference } : {}), caseOpened: effect.opened };
+    }
+    deps.hooks?.beforeWrite?.(inputs);
+    await persist(tx, deps.enqueue, world.changes, () => insertInbound(tx, plan.stored.map((s) => s.row)));
+    await afterStore?.(tx, inputs);
+    return plan.outcomes.map((o) => ('row' in o ? { ...o.outcome, inboundId: o.row.id } : o));
+  });
+  const committedAt = deps.clock.now();
+  for (const input of inputs) deps.observe?.messageCommitted(input.source, input.receivedAt, committedAt);
+  for (const [i, o] of outcomes.entries()) {
+    deps.log.info({ source: inputs[i]!.source, sourceRef: inputs[i]!.sourceRef, inboundId: o.inboundId, kind: o.kind, case: o.caseReference, status: o.status }, o.status === 'duplicate' ? 'message already stored' : 'message stored');
+  }
+  return outcomes;
+}
+
+/** What the batch reads before deciding: stored identities, our messages and cases its thread keys name, the staff. */
+async function readRound(tx: Tx, items: readonly BatchItem[]) {
+  const messages = items.flatMap((it) => (it.parsed.ok ? [it.parsed.message] : []));
+  const keys = messages.map(extractThreadKeys);
+  const ourIds = [...new Set([...keys.flatMap((k) => k.messageIds), ...messages.flatMap((m) => (m.deliveryReport?.originalMessageId ? [m.deliveryReport.originalMessageId] : []))])];
+  const [stored, outbound, cases, staff] = await Promise.all([
+    storedIdentities(tx, items.map((it) => (it.parsed.ok ? it.parsed.message.identity : it.parsed.identity)), items.flatMap((it) => (it.parsed.ok ? it.parsed.message.messageId : it.parsed.messageId) ?? [])),
+    outboundByMessageIds(tx, ourIds),
+    caseKeys(tx, { tokens: [...new Set(keys.flatMap((k) => [...k.tokens, ...k.referencesWithToken.map((r) => r.token)]))], references: [...new Set(keys.flatMap((k) => k.namedReferences))], outboundMessageIds: ourIds }),
+    listStaff(tx),
+  ]);
+  return { stored, threads: { outbound, cases }, staff };
 }
 
 /**
- * Every message becomes exactly one record: parsed and classified, stored with its raw
- * bytes, and put on its case, all in one transaction with the source's own bookkeeping
- * (`afterStore`). A message whose identity is already stored is a duplicate: nothing is
- * written but the source may still advance.
+ * One message: a batch of one, and when its processing fails for good it is kept raw and
+ * quarantined with the reason (loses nothing); only a database that is down leaves it with
+ * the source to retry later.
  */
-export async function intakeMessage(deps: IntakeDeps, input: IntakeInput, afterStore?: AfterStore): Promise<IntakeOutcome> {
+export async function intakeMessage(deps: IntakeDeps, input: IntakeInput, afterStore?: BatchAfterStore): Promise<IntakeOutcome> {
+  try {
+    return (await intakeBatch(deps, [input], afterStore))[0]!;
+  } catch (err) {
+    if (isRetryable(err)) throw err;
+    deps.log.error({ err, sourceRef: input.sourceRef }, 'processing failed; quarantining the message');
+    return quarantineAfterFailure(deps, input, `processing failed: ${errorMessage(err).slice(0, 500)}`, afterStore);
+  }
+}
+
+/**
+ * A batch: written together, and when it fails for good, message by message so that one
+ * poison message is quarantined alone and the rest are stored (nothing lost, nothing doubled).
+ */
+export async function intakeMessages(deps: IntakeDeps, inputs: readonly IntakeInput[], afterStore?: BatchAfterStore): Promise<IntakeOutcome[]> {
+  if (inputs.length === 0) return [];
+  try {
+    return await intakeBatch(deps, inputs, afterStore);
+  } catch (err) {
+    if (isRetryable(err) || inputs.length === 1) {
+      if (isRetryable(err)) throw err;
+      return [await quarantineAfterFailure(deps, inputs[0]!, `processing failed: ${errorMessage(err).slice(0, 500)}`, afterStore)];
+    }
+    deps.log.warn({ err: errorMessage(err), messages: inputs.length }, 'a batch failed; taking its messages one at a time');
+    const outcomes: IntakeOutcome[] = [];
+    for (const input of inputs) outcomes.push(await intakeMessage(deps, input, afterStore));
+    return outcomes;
+  }
+}
+
+async function quarantineAfterFailure(deps: IntakeDeps, input: IntakeInput, reason: string, afterStore?: BatchAfterStore): Promise<IntakeOutcome> {
   const parsed = await parseMessage(input.raw, deps.settings.limits);
   const identity = parsed.ok ? parsed.message.identity : parsed.identity;
-  const messageId = parsed.ok ? parsed.message.messageId : parsed.messageId;
-  const content = contentSha256(input.raw);
-  const outcome = await deps.sql
-    .begin(async (tx) => {
-      const seen = await findSameMessage(tx, identity, messageId, content);
-      const key: StoreKey = seen.first
-        ? { identity: collisionIdentity(identity, content), contentSha256: content, collision: { firstInboundId: seen.first.id, firstFrom: seen.first.from_address } }
-        : { identity, contentSha256: content };
-      const result = seen.same ? duplicate(seen.same) : parsed.ok ? await store(tx, deps, input, parsed.message, key) : await quarantine(tx, input, parsed, key);
-      await afterStore?.(tx);
-      return result;
-    })
-    .catch((err: unknown) => {
-      // Loses nothing: a message whose processing fails for good is kept raw and quarantined
-      // with the reason; only a database that is down (retryable) leaves it with the source.
-      if (isRetryable(err)) throw err;
-      deps.log.error({ err, sourceRef: input.sourceRef }, 'processing failed; quarantining the message');
-      const reason = `processing failed: ${errorMessage(err).slice(0, 500)}`;
-      return deps.sql.begin(async (tx) => {
-        const seen = await findSameMessage(tx, identity, messageId, content);
-        if (seen.same) return duplicate(seen.same);
-        const key: StoreKey = seen.first ? { identity: collisionIdentity(identity, content), contentSha256: content } : { identity, contentSha256: content };
-        const result = await quarantine(tx, input, { ok: false, identity, rawSha256: rawSha256(parsed), size: input.raw.length, reason, limitBreaches: [], ...(messageId ? { messageId } : {}) }, key);
-        await afterStore?.(tx);
-        return result;
-      });
-    });
-  if (outcome.status === 'stored') deps.observe?.messageCommitted(input.source, input.receivedAt, deps.clock.now());
-  deps.log.info(
-    { source: input.source, sourceRef: input.sourceRef, inboundId: outcome.inboundId, kind: outcome.kind, case: outcome.caseReference, status: outcome.status },
-    outcome.status === 'duplicate' ? 'message already stored' : 'message stored',
-  );
-  return outcome;
-}
-
-function rawSha256(parsed: Awaited<ReturnType<typeof parseMessage>>): string {
-  return parsed.ok ? parsed.message.rawSha256 : parsed.rawSha256;
-}
-
-function duplicate(known: { id: bigint; kind: IntakeOutcome['kind'] }): IntakeOutcome {
-  return { status: 'duplicate', inboundId: known.id, kind: known.kind, caseOpened: false };
-}
-
-/** Where a new message is stored: its identity, and the earlier message it collides with, if any. */
-interface StoreKey {
-  identity: string;
-  contentSha256: string;
-  collision?: Collision;
-}
-
-async function quarantine(tx: Db, input: IntakeInput, p: Extract<Awaited<ReturnType<typeof parseMessage>>, { ok: false }>, key: StoreKey): Promise<IntakeOutcome> {
-  const id = await insertQuarantined(tx, {
-    input,
-    identity: key.identity,
-    rawSha256: p.rawSha256,
-    contentSha256: key.contentSha256,
-    collidesWith: key.collision?.firstInboundId,
-    reason: p.reason,
-    limitBreaches: p.limitBreaches,
-    messageId: p.messageId,
+  const messageId = (parsed.ok ? parsed.message.messageId : parsed.messageId) ?? null;
+  const item: BatchItem = { input, parsed: { ok: false, identity, rawSha256: parsed.ok ? parsed.message.rawSha256 : parsed.rawSha256, size: input.raw.length, reason, limitBreaches: [], ...(messageId ? { messageId } : {}) }, content: contentSha256(input.raw) };
+  return deps.sql.begin(async (tx) => {
+    const plan = decideBatch([item], { stored: await storedIdentities(tx, [identity], messageId ? [messageId] : []), threads: { outbound: [], cases: [] }, staff: [] }, deps.settings, deps.domain.calendar, deps.clock.now());
+    assignIds(plan.stored, await reserveInbound(tx, plan.stored.length));
+    await Promise.all(insertInbound(tx, plan.stored.map((s) => s.row)));
+    await afterStore?.(tx, [input]);
+    const o = plan.outcomes[0]!;
+    return 'row' in o ? { ...o.outcome, inboundId: o.row.id } : o;
   });
-  return id === undefined ? duplicate((await findInboundByIdentity(tx, key.identity))!) : { status: 'stored', inboundId: id, kind: 'quarantined', caseOpened: false };
-}
-
-async function store(tx: Db, deps: IntakeDeps, input: IntakeInput, msg: ParsedMessage, key: StoreKey): Promise<IntakeOutcome> {
-  const { cls, mentioned, senderAuth } = await classifyInContext(tx, deps.settings, input, msg, key.collision);
-  const inboundId = await insertInbound(tx, { input, identity: key.identity, rawSha256: msg.rawSha256, contentSha256: key.contentSha256, collidesWith: key.collision?.firstInboundId, msg, cls, senderAuth });
-  if (inboundId === undefined) return duplicate((await findInboundByIdentity(tx, key.identity))!);
-  await insertAttachments(tx, inboundId, msg);
-  const arrival = { msg, cls, inboundId, receivedAt: input.receivedAt, envelopeFrom: input.envelopeFrom, collision: key.collision };
-  const effect = await routeArrival(tx, deps, arrival, mentioned);
-  return { status: 'stored', inboundId, kind: cls.kind, caseReference: effect.reference ?? (effect.caseId ? await referenceOf(tx, effect.caseId) : undefined), caseOpened: effect.opened };
-}
-
-async function classifyInContext(tx: Db, settings: IntakeSettings, input: IntakeInput, msg: ParsedMessage, collision: Collision | undefined) {
-  const { thread, namedReference } = await lookupThread(tx, extractThreadKeys(msg));
-  const senderAuth = judgeSender(settings.authservId, input.receiverAuth, msg.headerLines, msg.from?.address);
-  const cls = classify(msg, {
-    ownAddresses: settings.ownAddresses,
-    staffAddresses: await activeStaffAddresses(tx),
-    staffAuthRequired: settings.staffAuthRequired,
-    senderAuth,
-    thread,
-    namedReference,
-    missingFactsMinWords: settings.missingFactsMinWords,
-  });
-  if (collision) cls.reasons.push(`message-id-collision: inbound ${collision.firstInboundId}`);
-  return { cls, senderAuth, mentioned: (thread ?? namedReference)?.caseId };
-}
-
-async function referenceOf(tx: Db, caseId: bigint): Promise<string> {
-  const [row] = await tx<[{ reference: string }]>`select reference from cases where id = ${caseId}`;
-  return row.reference;
 }

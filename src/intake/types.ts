@@ -1,24 +1,10 @@
+import type { Classification, ParsedMessage } from '../mail/message.ts';
+import type { IntakeSource, MessageKind } from '../vocabulary.ts';
 import type { AuthResult, SenderAuth } from './sender-auth.ts';
 
-/** What a message turned out to be. Mirrors the `inbound_messages.kind` check constraint. */
-export type MessageKind =
-  | 'complaint'
-  | 'reply'
-  | 'confirmation'
-  | 'not_resolved'
-  | 'deadlock_request'
-  | 'staff'
-  | 'auto_reply'
-  | 'bounce'
-  | 'read_receipt'
-  | 'spam'
-  | 'other'
-  | 'quarantined';
+export type { Address, Classification, ComplaintSignals, DeliveryReport, ParsedAttachment, ParsedMessage } from '../mail/message.ts';
+export type { CustomerReplyKind, IntakeSource, MessageKind } from '../vocabulary.ts';
 
-export type IntakeSource = 'imap' | 'smtp' | 'lmtp' | 'file';
-
-/** What a customer's message on a case may ask for. */
-export type CustomerReplyKind = 'reply' | 'confirmation' | 'not_resolved' | 'deadlock_request';
 
 export interface IntakeLimits {
   maxMessageBytes: number;
@@ -29,84 +15,9 @@ export interface IntakeLimits {
   parseTimeoutMs?: number;
 }
 
-export interface Address {
-  address: string; // lower-cased
-  name?: string;
-}
-
-export interface ParsedAttachment {
-  filename?: string;
-  contentType: string;
-  size: number;
-  sha256: string;
-  contentId?: string;
-  inline: boolean;
-  content: Buffer;
-}
-
-/** Delivery status notification (bounce) details, when the message is one. */
-export interface DeliveryReport {
-  failedRecipients: string[];
-  /** Message-ID of the message that bounced, from the returned headers, without angle brackets. */
-  originalMessageId?: string;
-  status?: string; // e.g. '5.1.1'
-  action?: string; // failed | delayed | ...
-  diagnostic?: string;
-  permanent: boolean;
-}
-
-export interface ParsedMessage {
-  /** "mid:<message-id>" or "sha256:<hex of raw>". */
-  identity: string;
-  messageId?: string; // without angle brackets
-  rawSha256: string;
-  size: number;
-  from?: Address;
-  replyTo: Address[];
-  to: Address[];
-  cc: Address[];
-  /** Delivered-To / X-Original-To, lower-cased: where our plus-addressed token may survive. */
-  deliveredTo: string[];
-  subject: string;
-  date?: Date;
-  inReplyTo?: string; // without angle brackets
-  references: string[]; // without angle brackets, oldest first
-  /** Lower-cased header name -> every value, decoded to text, top to bottom. */
-  headers: Record<string, string[]>;
-  /** Every header field in order, top to bottom: where the MTA's own fields end matters (sender-auth.ts). */
-  headerLines: { name: string; value: string }[];
-  /** Top-level MIME type, lower-cased, e.g. 'multipart/report'. */
-  contentType: string;
-  /** report-type parameter of a multipart/report, lower-cased. */
-  reportType?: string;
-  /** Full plain text as sent (derived from HTML when there is no text part). */
-  text: string;
-  /** The text the sender actually wrote: quoted history and signature removed. */
-  newText: string;
-  /** Sanitised HTML, safe to show staff; undefined when the message had no HTML. */
-  htmlSanitized?: string;
-  attachments: ParsedAttachment[];
-  deliveryReport?: DeliveryReport;
-  /** Limits the message breached (it is still parsed when it can be), e.g. 'attachments: 73 > 50'. */
-  limitBreaches: string[];
-}
-
 export type ParseResult =
   | { ok: true; message: ParsedMessage }
   | { ok: false; identity: string; rawSha256: string; size: number; reason: string; limitBreaches: string[]; messageId?: string };
-
-/** Priority and handling signals a complaint carries (R2, R6, R8, R9, R10). */
-export interface ComplaintSignals {
-  vulnerable: boolean; // R8
-  urgent: boolean; // R8
-  harm: boolean; // R8 significant harm
-  technical: boolean; // R6
-  thirdParty?: { customerName?: string; customerEmail?: string }; // R9
-  missingFacts: boolean; // R2
-  preferredFormat: 'text' | 'html' | 'post'; // R10
-  /** Short human-readable evidence for each signal, e.g. 'vulnerable: "I am disabled"'. */
-  evidence: string[];
-}
 
 /** What the threading lookup found for a message (the database part is done by the caller). */
 export interface ThreadMatch {
@@ -132,17 +43,6 @@ export interface ClassifyContext {
   /** Case references named in subject/body without a valid token (for staff, and for the "stranger" rule). */
   namedReference: ThreadMatch | null;
   missingFactsMinWords: number;
-}
-
-export interface Classification {
-  kind: Exclude<MessageKind, 'quarantined'>;
-  /** Why, in short machine-readable phrases, e.g. ['auto-submitted: auto-replied']. */
-  reasons: string[];
-  /** The case this message counts for, if any. */
-  caseId?: bigint;
-  /** A customer action (confirmation, reply, ...) that may not act: recorded on the case and shown to staff. */
-  refused?: { kind: CustomerReplyKind; reason: string };
-  signals?: ComplaintSignals; // for complaints (and replies, which may raise flags)
 }
 
 /** One message handed to the intake use case by a source (IMAP, SMTP/LMTP, a file). */
@@ -175,3 +75,6 @@ export interface IntakeOutcome {
 export type AfterStore = (tx: import('../db/pool.ts').Db) => Promise<void>;
 
 export type ProcessMessage = (input: IntakeInput, afterStore?: AfterStore) => Promise<IntakeOutcome>;
+
+/** Many messages in one transaction, `afterStore` inside it; throws when the batch failed (no message of it was stored). */
+export type ProcessBatch = (inputs: readonly IntakeInput[], afterStore?: (tx: import('../db/pool.ts').Tx, stored: readonly IntakeInput[]) => Promise<void>) => Promise<IntakeOutcome[]>;

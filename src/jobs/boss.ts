@@ -77,3 +77,9 @@ export async function enqueueSend(boss: PgBoss, tx: Db, job: SendJob, jobId: str
   if (!id) throw new RedressError('db', `pg-boss refused the ${QUEUES.send} job for outbound ${job.outboundId}: does the queue exist?`);
   return id;
 }
+
+/** Many send jobs in one statement, inside the caller's transaction (the intake batch, a case's decision). */
+export async function enqueueSends(boss: PgBoss, tx: Db, jobs: readonly { jobId: string; outboundId: bigint }[]): Promise<void> {
+  if (jobs.length === 0) return;
+  await boss.insert(jobs.map((j) => ({ id: j.jobId, name: QUEUES.send, data: sendJobSchema.parse({ outboundId: j.outboundId.toString() }) })), { db: bossDb(tx) });
+}

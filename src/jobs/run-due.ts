@@ -1,18 +1,18 @@
 import type PgBoss from 'pg-boss';
-import { advanceCase, type LifecycleDeps } from '../cases/advance.ts';
+import { advanceCase, type CaseDeps } from '../cases/advance.ts';
 import { dueDeadlines } from '../cases/deadlines-repo.ts';
 import type { Sql } from '../db/pool.ts';
 import type { Logger } from '../log.ts';
 import { deadLettered, sendOutbound, type SendDeps } from '../outbound/send-job.ts';
 import { ACTIONABLE_DEADLINES, type DeadlineKind } from '../policy/deadlines.ts';
-import { sendDigestIfDue, type DigestDeps } from '../staff/digest-job.ts';
+import { sendDigestIfDue, type DigestDeps } from './digest-job.ts';
 import { QUEUES, sendJobSchema } from './boss.ts';
 
 export interface RunDueDeps {
   sql: Sql;
   log: Logger;
   boss: PgBoss;
-  lifecycle: LifecycleDeps;
+  lifecycle: CaseDeps;
   send: SendDeps;
   digest: DigestDeps;
 }

@@ -1,6 +1,6 @@
 import type { App } from '../app.ts';
 import { deadLettered, sendOutbound } from '../outbound/send-job.ts';
-import { sendDigestIfDue } from '../staff/digest-job.ts';
+import { sendDigestIfDue } from './digest-job.ts';
 import { QUEUES, sendJobSchema } from './boss.ts';
 import { fireDueDeadlines } from './run-due.ts';
 

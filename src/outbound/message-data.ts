@@ -1,9 +1,32 @@
-import type { CaseFacts } from '../cases/lifecycle.ts';
 import type { BusinessCalendar } from '../policy/calendar.ts';
 import type { PolicySettings } from '../policy/settings.ts';
+import type { Format } from '../vocabulary.ts';
 import { plusAddress } from './compose.ts';
-import type { CaseParties } from './outbox-repo.ts';
 import type { AdrScheme, CaseMessageData, DirectorReason, LetterData, OutboundKind } from './render.ts';
+
+/** Who a case's messages are about and go to. */
+export interface CaseParties {
+  reference: string;
+  token: string;
+  subject: string;
+  receivedAt: Date;
+  customerEmail: string | null;
+  customerName: string | null;
+  /** Where the outcome goes (R10) when it is not the address the customer wrote from. */
+  registeredEmail: string | null;
+  representativeEmail: string | null;
+  representativeName: string | null;
+  preferredFormat: Format;
+  postalAddress: string | null;
+}
+
+/** What of a case's state its messages say. */
+export interface MessageFacts {
+  outcome: string | null;
+  outcomeSentAt: Date | null;
+  latestNote: string | null;
+  priority: boolean;
+}
 
 export interface MessageSettings {
   organisation: string;
@@ -22,7 +45,7 @@ interface Context {
  * Pure: the template data for one message, from the case's parties and facts and what the
  * decision said. Dates are formatted here, in the business time zone, from `now`.
  */
-export function messageData(kind: OutboundKind, intent: Record<string, unknown>, p: CaseParties, f: CaseFacts, ctx: Context, now: Date): Record<string, unknown> {
+export function messageData(kind: OutboundKind, intent: Record<string, unknown>, p: CaseParties, f: MessageFacts, ctx: Context, now: Date): Record<string, unknown> {
   const cal = ctx.calendar;
   const day = (d: Date) => cal.formatLocal(d);
   const base = caseData(p, ctx, day);
@@ -98,11 +121,11 @@ export function messageData(kind: OutboundKind, intent: Record<string, unknown>,
   }
 }
 
-function adrLetter(f: CaseFacts, ctx: Context, today: string): Pick<LetterData, 'adrScheme' | 'finalPosition' | 'issuedDate'> {
+function adrLetter(f: MessageFacts, ctx: Context, today: string): Pick<LetterData, 'adrScheme' | 'finalPosition' | 'issuedDate'> {
   return { adrScheme: ctx.settings.adrScheme, finalPosition: finalPosition(f), issuedDate: today };
 }
 
-function finalPosition(f: CaseFacts): string {
+function finalPosition(f: MessageFacts): string {
   return f.outcome ?? f.latestNote ?? 'We have not been able to resolve your complaint to your satisfaction.';
 }
 

@@ -1,83 +1,105 @@
-import type { Db } from '../db/pool.ts';
+import type { Db, Tx } from '../db/pool.ts';
+import { CONVERSATION_KINDS } from '../vocabulary.ts';
+import type { PlannedMessage } from './intents.ts';
+import type { CaseParties } from './message-data.ts';
 
-export interface NewOutbound {
-  caseId: bigint | null;
-  kind: string;
-  idempotencyKey: string;
-  messageId: string;
-  to: string[];
-  subject: string;
-  raw: Buffer;
-  status: 'queued' | 'suppressed';
-  automatic: boolean;
-  audience: 'customer' | 'staff';
-  envelopeFrom: string;
-  inReplyTo: string | null;
-  createdAt: Date;
-  /** The pg-boss job that will send it (none when suppressed). */
-  jobId: string | null;
-  /** For staff alerts: the sender whose mail caused it (capped per day). */
-  aboutSender: string | null;
+/** Every statement on `outbound_messages` (and `dead_letters`). */
+
+/** Our messages by Message-ID: what a reply threads to, what a bounce reports. */
+export async function outboundByMessageIds(db: Db, ids: readonly string[]): Promise<{ id: bigint; message_id: string; case_id: bigint | null; audience: string; created_at: Date }[]> {
+  if (ids.length === 0) return [];
+  return db`select id, message_id, case_id, audience, created_at from outbound_messages where message_id = any(${[...ids]}::text[])`;
 }
 
-/** Undefined when a message for this event exists already: one event, one message. */
-export async function insertOutbound(db: Db, m: NewOutbound): Promise<bigint | undefined> {
-  const rows = await db<{ id: bigint }[]>`
-    insert into outbound_messages (case_id, kind, idempotency_key, message_id, to_addresses, subject, raw, status,
-      automatic, audience, envelope_from, in_reply_to, created_at, job_id, about_sender)
-    values (${m.caseId}, ${m.kind}, ${m.idempotencyKey}, ${m.messageId}, ${m.to}, ${m.subject}, ${m.raw}, ${m.status},
-      ${m.automatic}, ${m.audience}, ${m.envelopeFrom}, ${m.inReplyTo}, ${m.createdAt}, ${m.jobId}, ${m.aboutSender})
-    on conflict (idempotency_key) do nothing
-    returning id`;
-  return rows[0]?.id;
-}
-
-/** RFC 3834 loop protection: automatic messages this address got since `since`. */
-export async function automaticCountSince(db: Db, address: string, since: Date): Promise<number> {
-  const [row] = await db<[{ n: number }]>`
-    select count(*)::int as n from outbound_messages
-    where to_addresses @> ${[address]}::text[] and automatic and status <> 'suppressed' and created_at > ${since}`;
-  return row.n;
-}
-
-/** Staff alerts about one sender's mail since `since`, not counting those already held back. */
-export async function staffAlertCountSince(db: Db, sender: string, since: Date): Promise<number> {
-  const [row] = await db<[{ n: number }]>`
-    select count(*)::int as n from outbound_messages
-    where about_sender = ${sender} and kind = 'staff_alert' and status <> 'suppressed' and created_at > ${since}`;
-  return row.n;
-}
-
-/** Threading for a customer-facing message: answer their latest mail, reference the whole conversation. */
-export async function customerThread(db: Db, caseId: bigint): Promise<{ inReplyTo: string | null; references: string[] }> {
-  const rows = await db<{ message_id: string; direction: string }[]>`
-    select message_id, direction from (
-      select message_id, received_at as at, id, 'in' as direction from inbound_messages
-        where case_id = ${caseId} and message_id is not null and kind in ('complaint', 'reply', 'confirmation', 'not_resolved', 'deadlock_request')
+/** Each case's conversation with the customer, oldest first: their messages and ours. */
+export async function conversations(db: Db, caseIds: readonly bigint[]): Promise<{ case_id: bigint; message_id: string; direction: 'in' | 'out' }[]> {
+  if (caseIds.length === 0) return [];
+  const ids = [...caseIds];
+  return db`
+    select case_id, message_id, direction from (
+      select case_id, message_id, received_at as at, id, 'in' as direction from inbound_messages
+        where case_id = any(${ids.map(String)}::bigint[]) and message_id is not null and kind = any(${CONVERSATION_KINDS as string[]}::text[])
       union all
-      select message_id, created_at as at, id, 'out' as direction from outbound_messages
-        where case_id = ${caseId} and audience = 'customer'
-    ) t order by at, direction, id`;
-  const inbound = rows.filter((r) => r.direction === 'in');
-  const all = rows.map((r) => r.message_id);
-  // RFC 5322 suggests the first and the most recent; keep headers short.
-  const references = all.length > 10 ? [all[0]!, ...all.slice(-9)] : all;
-  return { inReplyTo: inbound.at(-1)?.message_id ?? null, references };
+      select case_id, message_id, created_at as at, id, 'out' as direction from outbound_messages
+        where case_id = any(${ids.map(String)}::bigint[]) and audience = 'customer'
+    ) t order by case_id, at, direction, id`;
 }
 
-export interface CaseParties {
-  reference: string;
-  token: string;
-  subject: string;
-  receivedAt: Date;
-  customerEmail: string | null;
-  customerName: string | null;
-  /** Where the outcome goes (R10) when it is not the address the customer wrote from. */
-  registeredEmail: string | null;
-  representativeEmail: string | null;
-  representativeName: string | null;
-  preferredFormat: 'text' | 'html' | 'post';
-  postalAddress: string | null;
+/** The first message each case sent staff: later alerts reference it, so staff see one thread per case. */
+export async function firstStaffMessages(db: Db, caseIds: readonly bigint[]): Promise<{ case_id: bigint; message_id: string }[]> {
+  if (caseIds.length === 0) return [];
+  return db`
+    select distinct on (case_id) case_id, message_id from outbound_messages
+    where case_id = any(${caseIds.map(String)}::bigint[]) and audience = 'staff' order by case_id, created_at, id`;
+}
+
+/**
+ * What the send caps look at since `since`: automatic messages per address (RFC 3834
+ * loop protection), staff alerts per sender they were about, and which alert-cap
+ * summaries exist already.
+ */
+export async function sendLedger(db: Db, q: { addresses: readonly string[]; senders: readonly string[]; summaryKeys: readonly string[]; since: Date }) {
+  const [automatic, alerts, keys] = await Promise.all([
+    q.addresses.length === 0
+      ? []
+      : db<{ address: string; n: number }[]>`
+          select a.address, count(o.id)::int as n from unnest(${[...q.addresses]}::text[]) as a(address)
+          join outbound_messages o on o.to_addresses @> array[a.address] and o.automatic and o.status <> 'suppressed' and o.created_at > ${q.since}
+          group by a.address`,
+    q.senders.length === 0
+      ? []
+      : db<{ sender: string; n: number }[]>`
+          select about_sender as sender, count(*)::int as n from outbound_messages
+          where about_sender = any(${[...q.senders]}::text[]) and kind = 'staff_alert' and status <> 'suppressed' and created_at > ${q.since}
+          group by about_sender`,
+    q.summaryKeys.length === 0
+      ? []
+      : db<{ idempotency_key: string }[]>`select idempotency_key from outbound_messages where idempotency_key = any(${[...q.summaryKeys]}::text[])`,
+  ]);
+  return {
+    automatic: new Map(automatic.map((r) => [r.address, r.n])),
+    alertsAbout: new Map(alerts.map((r) => [r.sender, r.n])),
+    summaries: new Set(keys.map((r) => r.idempotency_key)),
+  };
+}
+
+export async function reserveOutbound(tx: Tx, n: number): Promise<bigint[]> {
+  if (n === 0) return [];
+  const rows = await tx<{ id: bigint }[]>`select nextval('outbound_messages_id_seq') as id from generate_series(1, ${n})`;
+  return rows.map((r) => r.id);
+}
+
+/** Planned messages with their reserved ids and composed bytes, in one statement; `jobId` for those to send. */
+export function insertOutbound(tx: Tx, rows: readonly { m: PlannedMessage; raw: Buffer; jobId: string | null }[]): Promise<unknown> {
+  if (rows.length === 0) return Promise.resolve();
+  const values = rows.map(({ m, raw, jobId }) => ({
+    id: m.id!,
+    case_id: m.caseId,
+    kind: m.kind,
+    idempotency_key: m.idempotencyKey,
+    message_id: m.messageId,
+    to_addresses: m.to,
+    subject: m.subject,
+    raw,
+    status: m.status,
+    automatic: m.automatic,
+    audience: m.audience,
+    envelope_from: m.envelopeFrom,
+    in_reply_to: m.inReplyTo,
+    created_at: m.createdAt,
+    job_id: jobId,
+    about_sender: m.aboutSender,
+  }));
+  return tx`insert into outbound_messages ${tx(values as never)}`;
+}
+
+/** Our messages a permanent bounce reported: marked bounced, with the diagnostic. */
+export function markBounced(tx: Tx, rows: readonly { outboundId: bigint; error: string }[]): Promise<unknown> {
+  if (rows.length === 0) return Promise.resolve();
+  const json = JSON.stringify(rows.map((r) => ({ id: r.outboundId.toString(), error: r.error })));
+  return tx`
+    update outbound_messages o set status = 'bounced', last_error = v.error
+    from jsonb_to_recordset(${json}::jsonb) as v(id bigint, error text) where o.id = v.id`;
 }
 
 export async function caseParties(db: Db, caseId: bigint): Promise<CaseParties | undefined> {

@@ -1,9 +1,8 @@
-import type { OutboxRequest } from '../cases/advance.ts';
-import type { Audience } from '../cases/lifecycle.ts';
-import type { Db } from '../db/pool.ts';
-import { listStaff, staffByRole, STAFF_ROLES, type StaffRole } from '../staff/staff-repo.ts';
+import type { StaffRole } from '../vocabulary.ts';
+import { STAFF_ROLES } from '../vocabulary.ts';
 import { checkAddress } from './compose.ts';
-import type { CaseParties } from './outbox-repo.ts';
+import type { Audience } from './intents.ts';
+import type { CaseParties } from './message-data.ts';
 
 export interface Recipients {
   to: string[];
@@ -13,11 +12,17 @@ export interface Recipients {
 }
 
 /**
- * R9: correspondence goes to the representative, and to the customer where we have an
- * address. Automatic replies go to the envelope sender alone (RFC 3834). Role alerts go to
- * that role, or to all staff when nobody holds it, so an alert is never lost.
+ * Pure. R9: correspondence goes to the representative, and to the customer where we have
+ * an address. Automatic replies go to the envelope sender alone (RFC 3834). Role alerts go
+ * to that role, or to all staff when nobody holds it, so an alert is never lost.
  */
-export async function resolveRecipients(db: Db, to: Audience, parties: CaseParties, req: Pick<OutboxRequest, 'senderAddress' | 'staffAddress'>, staffRecipients: readonly string[]): Promise<Recipients> {
+export function resolveRecipients(
+  to: Audience,
+  parties: Pick<CaseParties, 'customerEmail' | 'registeredEmail' | 'representativeEmail'>,
+  req: { senderAddress?: string; staffAddress?: string },
+  staff: readonly { email: string; role: StaffRole }[],
+  staffRecipients: readonly string[],
+): Recipients {
   switch (to) {
     case 'customer':
       return { to: unique([parties.representativeEmail, parties.customerEmail]), audience: 'customer' };
@@ -28,22 +33,22 @@ export async function resolveRecipients(db: Db, to: Audience, parties: CaseParti
     case 'actor':
       return { to: unique([req.staffAddress]), audience: 'staff' };
     case 'staff':
-      return { to: staffRecipients.length > 0 ? [...staffRecipients] : (await listStaff(db)).map((s) => s.email), audience: 'staff' };
+      return { to: staffRecipients.length > 0 ? [...staffRecipients] : staff.map((s) => s.email), audience: 'staff' };
     default:
-      return { to: await roleOrAll(db, to), audience: 'staff' };
+      return { to: roleOrAll(staff, to), audience: 'staff' };
   }
 }
 
 /** R10: the outcome goes to the customer's registered address, with a copy to the address the complaint came from. */
-function registered(p: CaseParties): Recipients {
+function registered(p: Pick<CaseParties, 'customerEmail' | 'registeredEmail' | 'representativeEmail'>): Recipients {
   const to = unique([p.representativeEmail, p.registeredEmail ?? p.customerEmail]);
   return { to, cc: unique([p.customerEmail]).filter((a) => !to.includes(a)), audience: 'customer' };
 }
 
-async function roleOrAll(db: Db, role: StaffRole): Promise<string[]> {
+function roleOrAll(staff: readonly { email: string; role: StaffRole }[], role: StaffRole): string[] {
   if (!(STAFF_ROLES as readonly string[]).includes(role)) return [];
-  const holders = await staffByRole(db, role);
-  return (holders.length > 0 ? holders : await listStaff(db)).map((s) => s.email);
+  const holders = staff.filter((s) => s.role === role);
+  return (holders.length > 0 ? holders : staff).map((s) => s.email);
 }
 
 /** Addresses we can actually write to; one like "hermes" (no domain) is left out and the case records no recipient. */

@@ -1,4 +1,4 @@
-import { advanceCase, type LifecycleDeps } from '../cases/advance.ts';
+import { advanceCase, type CaseDeps } from '../cases/advance.ts';
 import type { Clock } from '../clock.ts';
 import type { Sql } from '../db/pool.ts';
 import { errorMessage, RedressError } from '../errors.ts';
@@ -17,7 +17,7 @@ export interface SendDeps {
   log: Logger;
   clock: Clock;
   sender: Sender;
-  lifecycle: LifecycleDeps;
+  lifecycle: CaseDeps;
   observe?: SendObserver;
 }
 

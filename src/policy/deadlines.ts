@@ -1,4 +1,5 @@
 import type { BusinessCalendar } from './calendar.ts';
+import type { CaseStatus } from '../vocabulary.ts';
 import type { PolicySettings } from './settings.ts';
 
 /** Each deadline kind, with the POLICY.md rule it keeps. */
@@ -20,7 +21,7 @@ export const ACTIONABLE_DEADLINES: readonly DeadlineKind[] = ['update', 'closure
 
 /** What the deadline planner needs to know of a case. */
 export interface DeadlineFacts {
-  status: 'new' | 'open' | 'awaiting_confirmation' | 'closed' | 'withdrawn';
+  status: CaseStatus;
   flags: readonly string[];
   receivedAt: Date;
   acknowledgedAt: Date | null;

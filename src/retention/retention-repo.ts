@@ -1,7 +1,7 @@
 import type postgres from 'postgres';
-import type { Db } from '../db/pool.ts';
+import type { Db, Tx } from '../db/pool.ts';
 
-export type Tx = postgres.TransactionSql<{ bigint: bigint }>;
+export type { Tx };
 
 export interface RedactableCase {
   id: bigint;

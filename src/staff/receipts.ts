@@ -1,4 +1,4 @@
-import type { SendIntent } from '../cases/decision.ts';
+import type { SendIntent } from '../outbound/intents.ts';
 import type { StaffCommand } from './commands.ts';
 
 /**

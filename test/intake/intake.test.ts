@@ -120,7 +120,7 @@ describe('intake use case (real Postgres)', () => {
   });
 
   it('loses nothing: a message whose processing fails for good is stored raw and quarantined with the reason', async () => {
-    const broken = { ...app.intake, outbox: { ...app.intake.outbox, queue: async () => Promise.reject(new Error('template exploded')) } };
+    const broken = { ...app.intake, enqueue: async () => Promise.reject(new Error('template exploded')) };
     const raw = complaint();
     const out = await intakeMessage(broken, { raw: Buffer.from(raw), receivedAt: app.clock.now(), source: 'file' });
     expect(out).toMatchObject({ status: 'stored', kind: 'quarantined', caseOpened: false });

@@ -1,15 +1,18 @@
+import { emptyChanges } from '../cases/world.ts';
+import { persist, type EnqueueSends } from '../cases/writer.ts';
 import type { Sql } from '../db/pool.ts';
 import type { Logger } from '../log.ts';
-import { queueStaffMessage, type OutboxDeps } from '../outbound/outbox.ts';
+import { planStaffMessage, type OutboxContext } from '../outbound/planner.ts';
 import type { StaffDigestData } from '../outbound/render.ts';
-import { claimDigestDay, digestSent, lastDigestAt, loadDigestFacts } from './digest-repo.ts';
-import { composeDigest, digestDue, digestWindows } from './digest.ts';
-import { listStaff } from './staff-repo.ts';
+import { claimDigestDay, digestSent, lastDigestAt, loadDigestFacts } from '../staff/digest-repo.ts';
+import { composeDigest, digestDue, digestWindows } from '../staff/digest.ts';
+import { listStaff } from '../staff/staff-repo.ts';
 
 export interface DigestDeps {
   sql: Sql;
   log: Logger;
-  outbox: OutboxDeps;
+  outbox: OutboxContext;
+  enqueue: EnqueueSends;
   digestTime: string;
 }
 
@@ -29,13 +32,17 @@ export async function sendDigestIfDue(deps: DigestDeps, now: Date): Promise<bool
   const day = calendar.localDate(now);
   // Every tick after DIGEST_TIME lands here; building the digest only to find it sent wasted a query batch each time.
   if (await digestSent(deps.sql, day)) return false;
-  const to = settings.staffRecipients.length > 0 ? [...settings.staffRecipients] : (await listStaff(deps.sql)).map((s) => s.email);
+  const staff = await listStaff(deps.sql);
+  const to = settings.staffRecipients.length > 0 ? [...settings.staffRecipients] : staff.map((s) => s.email);
   // No staff yet: the day stays unclaimed, so staff added later today still get it.
   if (to.length === 0) return false;
   const digest = await buildDigest(deps, now);
   const sent = await deps.sql.begin(async (tx) => {
     if (!(await claimDigestDay(tx, day, now, digest.counts))) return false;
-    await queueStaffMessage(tx, deps.outbox, { kind: 'staff_digest', data: digest as unknown as Record<string, unknown>, to, idempotencyKey: `digest:${day}`, now });
+    const changes = emptyChanges();
+    const ledger = { automatic: new Map(), alertsAbout: new Map(), summaries: new Set<string>(), planned: new Set<string>() };
+    changes.messages.push(...planStaffMessage(deps.outbox, staff, ledger, { kind: 'staff_digest', data: digest as unknown as Record<string, unknown>, to, idempotencyKey: `digest:${day}`, now }).messages);
+    await persist(tx, deps.enqueue, changes);
     return true;
   });
   if (sent) deps.log.info({ day, recipients: to.length, counts: digest.counts }, 'digest queued');

@@ -1,0 +1,152 @@
+import type { Arrival } from '../cases/arrivals.ts';
+import type { WorldNeeds } from '../cases/world-repo.ts';
+import type { BusinessCalendar } from '../policy/calendar.ts';
+import { classify } from './classify.ts';
+import { collisionIdentity } from './identity.ts';
+import type { InboundInsert, StoredIdentity } from './inbound-repo.ts';
+import type { IntakeSettings } from './intake.ts';
+import { judgeSender } from './sender-auth.ts';
+import { extractThreadKeys } from './thread-keys.ts';
+import { lookupThread, type ThreadIndex } from './threading.ts';
+import type { IntakeInput, IntakeOutcome, ParseResult } from './types.ts';
+
+/** One message of a batch, parsed. */
+export interface BatchItem {
+  input: IntakeInput;
+  parsed: ParseResult;
+  /** sha256 after the delivery trace: what tells two deliveries of one message from two messages. */
+  content: string;
+}
+
+/** What the read round found. */
+export interface BatchRead {
+  stored: readonly StoredIdentity[];
+  threads: ThreadIndex;
+  staff: readonly { email: string }[];
+}
+
+/** A message the batch stores: its row (id and case filled in later), and what it does to the cases. */
+export interface StoredPlan {
+  row: InboundInsert;
+  arrival?: Omit<Arrival, 'inboundId'>;
+  outcome: IntakeOutcome;
+  /** The earlier message under the same Message-ID, when this one is a different message (a collision). */
+  first?: { id: () => bigint; from: string | null };
+}
+
+export interface BatchPlan {
+  /** In input order: a stored message, or a duplicate of one stored before (or earlier in the batch). */
+  outcomes: (IntakeOutcome | StoredPlan)[];
+  stored: StoredPlan[];
+  needs: Omit<WorldNeeds, 'now'>;
+}
+
+interface Known {
+  id: () => bigint;
+  identity: string;
+  messageId: string | null;
+  kind: IntakeOutcome['kind'];
+  from: string | null;
+  content: string | null;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Pure: the batch decided message by message in arrival order against what the read round
+ * found (and what earlier messages of the batch added): a duplicate is recognised, a reused
+ * Message-ID with other content is stored as its own message, each new message classified.
+ * It also says what the domain must load and reserve to act on them.
+ */
+export function decideBatch(items: readonly BatchItem[], read: BatchRead, settings: IntakeSettings, calendar: Pick<BusinessCalendar, 'localDate'>, now: Date): BatchPlan {
+  const known: Known[] = read.stored.map((r) => ({ id: () => r.id, identity: r.identity, messageId: r.message_id, kind: r.kind, from: r.from_address, content: r.content_sha256 }));
+  const staff = new Set(read.staff.map((s) => s.email));
+  const plan: BatchPlan = { outcomes: [], stored: [], needs: emptyNeeds() };
+  for (const item of items) {
+    const identity = item.parsed.ok ? item.parsed.message.identity : item.parsed.identity;
+    const messageId = (item.parsed.ok ? item.parsed.message.messageId : item.parsed.messageId) ?? null;
+    const candidates = known.filter((k) => k.identity === identity || (messageId !== null && k.messageId === messageId));
+    const same = candidates.find((k) => k.content === item.content || k.content === null);
+    if (same) {
+      plan.outcomes.push({ status: 'duplicate', inboundId: same.id(), kind: same.kind, caseOpened: false });
+      continue;
+    }
+    const first = candidates.find((k) => k.identity === identity);
+    const stored = storedPlan(item, first ? collisionIdentity(identity, item.content) : identity, messageId, read, settings, staff, first);
+    plan.outcomes.push(stored);
+    plan.stored.push(stored);
+    known.push({ id: () => stored.row.id, identity: stored.row.identity, messageId, kind: stored.outcome.kind, from: item.parsed.ok ? (item.parsed.message.from?.address ?? null) : null, content: item.content });
+    if (stored.arrival) addNeeds(plan.needs, stored.arrival, settings, calendar, now);
+  }
+  return plan;
+}
+
+function storedPlan(item: BatchItem, identity: string, messageId: string | null, read: BatchRead, settings: IntakeSettings, staff: ReadonlySet<string>, first: Known | undefined): StoredPlan {
+  const { input, parsed } = item;
+  const base = { id: 0n, input, identity, messageId, contentSha256: item.content, collidesWith: null, caseId: null };
+  const ref = first ? { first: { id: first.id, from: first.from } } : {};
+  if (!parsed.ok) {
+    return { row: { ...base, rawSha256: parsed.rawSha256, quarantine: { reason: parsed.reason, limitBreaches: parsed.limitBreaches } }, outcome: { status: 'stored', inboundId: 0n, kind: 'quarantined', caseOpened: false }, ...ref };
+  }
+  const msg = parsed.message;
+  const { thread, namedReference } = lookupThread(read.threads, extractThreadKeys(msg));
+  const senderAuth = judgeSender(settings.authservId, input.receiverAuth, msg.headerLines, msg.from?.address);
+  const cls = classify(msg, { ownAddresses: settings.ownAddresses, staffAddresses: staff, staffAuthRequired: settings.staffAuthRequired, senderAuth, thread, namedReference, missingFactsMinWords: settings.missingFactsMinWords });
+  const bounced = msg.deliveryReport?.originalMessageId ? read.threads.outbound.find((o) => o.message_id === msg.deliveryReport!.originalMessageId) : undefined;
+  const mentioned = (thread ?? namedReference)?.caseId;
+  return {
+    row: { ...base, rawSha256: msg.rawSha256, parsed: { msg, cls, senderAuth } },
+    arrival: {
+      msg,
+      cls,
+      receivedAt: input.receivedAt,
+      ...(input.envelopeFrom !== undefined ? { envelopeFrom: input.envelopeFrom } : {}),
+      ...(mentioned !== undefined ? { mentioned } : {}),
+      ...(cls.kind === 'bounce' && bounced ? { bounceOf: { outboundId: bounced.id, caseId: bounced.case_id } } : {}),
+    },
+    outcome: { status: 'stored', inboundId: 0n, kind: cls.kind, caseOpened: false },
+    ...ref,
+  };
+}
+
+/** Once ids are reserved: each message's id, and a collision's link to the message that had its Message-ID first. */
+export function assignIds(stored: readonly StoredPlan[], ids: readonly bigint[]): void {
+  stored.forEach((s, i) => (s.row.id = ids[i]!));
+  for (const s of stored) {
+    if (!s.first) continue;
+    const firstInboundId = s.first.id();
+    s.row.collidesWith = firstInboundId;
+    if (!s.arrival) continue;
+    s.arrival.collision = { firstInboundId, firstFrom: s.first.from };
+    s.arrival.cls.reasons.push(`message-id-collision: inbound ${firstInboundId}`);
+  }
+}
+
+function emptyNeeds(): BatchPlan['needs'] {
+  return { caseIds: [], customerEmails: [], reserve: { cases: 0, customers: 0 }, recipients: [], senders: [], summaryKeys: [], repeatSince: new Date(8.64e15) };
+}
+
+/** What acting on an arrival may read or create: its cases, its customers, the caps of its sender. */
+function addNeeds(needs: BatchPlan['needs'], a: Omit<Arrival, 'inboundId'>, settings: IntakeSettings, calendar: Pick<BusinessCalendar, 'localDate'>, now: Date): void {
+  const n = needs as { -readonly [K in keyof typeof needs]: (typeof needs)[K] } & { caseIds: bigint[]; customerEmails: string[]; recipients: string[]; senders: string[]; summaryKeys: string[] };
+  for (const id of [a.cls.caseId, a.mentioned, a.bounceOf?.caseId ?? undefined]) if (id !== undefined && id !== null) n.caseIds.push(id);
+  const from = a.msg.from?.address;
+  if (from) {
+    n.senders.push(from);
+    n.recipients.push(from);
+    n.summaryKeys.push(`alert-cap:${from}:${calendar.localDate(now)}`);
+  }
+  const returnPath = a.msg.headers['return-path']?.[0]?.replace(/[<>\s]/g, '').toLowerCase();
+  for (const r of [a.envelopeFrom, returnPath]) if (r) n.recipients.push(r);
+  if (a.cls.kind !== 'complaint' || !from) return;
+  n.reserve.cases += 1;
+  n.reserve.customers += 1;
+  n.customerEmails.push(from);
+  const third = a.cls.signals?.thirdParty;
+  if (third) {
+    n.reserve.customers += 1;
+    if (third.customerEmail) n.customerEmails.push(third.customerEmail.toLowerCase());
+  }
+  const since = new Date(a.receivedAt.getTime() - settings.repeatWindowDays * DAY_MS);
+  if (since < n.repeatSince) n.repeatSince = since;
+}
