@@ -1,14 +1,12 @@
 import { stringify } from 'csv-stringify/sync';
 import { table } from '../cli/output.ts';
+import { CHANNELS, CLOSURE_REASONS, type Channel, type ClosureReason } from '../vocabulary.ts';
 import type { ChannelCount, DeadlineCount, EightWeeks, KindCount, ReasonCount, TimesToAct } from './report-repo.ts';
 
 /**
  * Pure: the regulator's report from the aggregates of one period, and its three renderings
  * (JSON shape, table, CSV). Every figure's meaning is stated once, here and in the README.
  */
-
-/** The channels the Code of Practice takes complaints by (cases.channel). */
-export const CHANNELS = ['email', 'phone', 'portal', 'letter'] as const;
 
 /** The deadlines the report counts, in rule order (POLICY.md R1, R3, R6, R7, R12, R14). */
 export const REPORTED_DEADLINES = [
@@ -21,14 +19,12 @@ export const REPORTED_DEADLINES = [
   { rule: 'R14', kind: 'adr' },
 ] as const;
 
-export const CLOSURE_REASONS = ['confirmed', 'no_response', 'withdrawn'] as const;
-
 /** The JSON `redress report --format json` prints: a public interface, add fields, never rename. */
 export interface RegulatorReport {
   period: { from: string; to: string; time_zone: string; start: string; end: string };
   generated_at: string;
   /** Complaints received in the period. */
-  received: { total: number; by_channel: Record<(typeof CHANNELS)[number], number> };
+  received: { total: number; by_channel: Record<Channel, number> };
   /** Deadlines that fell due in the period: met, missed (kept late), overdue (still not kept at generated_at). */
   deadlines: { rule: string; kind: string; met: number; missed: number; overdue: number; worst_late_seconds: number | null }[];
   /** Complaints received in the period that were acknowledged / given an outcome, and how long that took. */
@@ -40,7 +36,7 @@ export interface RegulatorReport {
   adr_notices: number;
   deadlock_letters: number;
   /** Cases closed in the period, by how. */
-  closures: Record<(typeof CLOSURE_REASONS)[number], number>;
+  closures: Record<ClosureReason, number>;
 }
 
 export interface Durations {
