@@ -9,7 +9,7 @@ const count = z.coerce.number().int().positive();
 const parts = z
   .string()
   .transform((s) => s.split(',').map((p) => p.trim()).filter(Boolean))
-  .pipe(z.array(z.enum(['intake', 'walk', 'sends'])).min(1));
+  .pipe(z.array(z.enum(['intake', 'walk', 'sends', 'report'])).min(1));
 
 /** The one place the benchmark reads the environment: sizes and switches, all with full-size defaults. */
 export const benchSchema = z.object({
@@ -23,6 +23,8 @@ export const benchSchema = z.object({
   BENCH_LATENCY_COMPLAINTS: withDefault(count, 100),
   /** Complaints arriving in the eight-week walk (part 2). */
   BENCH_CASES: withDefault(count, 1000),
+  /** Cases seeded for the `redress report` benchmark (part 3). */
+  BENCH_REPORT_CASES: withDefault(count, 100_000),
   /** Messages fetched per IMAP batch, by the baseline and by the source (IMAP_BATCH_SIZE). */
   BENCH_IMAP_BATCH: withDefault(count, 200),
   /** Messages the source processes side by side, in lanes by sender (IMAP_CONCURRENCY). */
@@ -40,7 +42,7 @@ export const benchSchema = z.object({
    */
   BENCH_OUTBOUND: withDefault(z.enum(['smtp', 'file']), 'file'),
   /** Which parts to run, comma-separated. */
-  BENCH_PARTS: withDefault(parts, 'intake,walk,sends'),
+  BENCH_PARTS: withDefault(parts, 'intake,walk,sends,report'),
   BENCH_SEED: withDefault(z.coerce.number().int(), 20261125),
   /** Hard stop: the whole run gives up (cleaning up) after this many seconds. */
   BENCH_TIMEOUT_SECONDS: withDefault(count, 3600),

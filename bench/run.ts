@@ -7,6 +7,7 @@ import { Cleanup, startPgServer } from './infra.ts';
 import { runIntakeBench, type IntakeFigures } from './intake.ts';
 import { heading, line, mib, progress, round, since } from './report.ts';
 import { runSendsBench, type SendsFigures } from './sends.ts';
+import { runReportBench, type ReportFigures } from './report-bench.ts';
 import { runWalkBench, type WalkFigures } from './walk-bench.ts';
 
 /**
@@ -26,9 +27,10 @@ async function main(): Promise<number> {
   let intake: IntakeFigures | undefined;
   let walk: WalkFigures | undefined;
   let sends: SendsFigures | undefined;
+  let report: ReportFigures | undefined;
   try {
     heading('Redress benchmark');
-    line('sizes', `BENCH_MESSAGES=${cfg.BENCH_MESSAGES} BENCH_CASES=${cfg.BENCH_CASES} BENCH_IMAP_BATCH=${cfg.BENCH_IMAP_BATCH} BENCH_BURST=${cfg.BENCH_BURST} BENCH_LATENCY_COMPLAINTS=${cfg.BENCH_LATENCY_COMPLAINTS}`);
+    line('sizes', `BENCH_MESSAGES=${cfg.BENCH_MESSAGES} BENCH_CASES=${cfg.BENCH_CASES} BENCH_IMAP_BATCH=${cfg.BENCH_IMAP_BATCH} BENCH_BURST=${cfg.BENCH_BURST} BENCH_LATENCY_COMPLAINTS=${cfg.BENCH_LATENCY_COMPLAINTS} BENCH_REPORT_CASES=${cfg.BENCH_REPORT_CASES}`);
     line('walk', `from ${cfg.BENCH_WALK_START}, +${cfg.BENCH_WALK_TAIL_DAYS} days after the last arrival, outbound via ${cfg.BENCH_OUTBOUND}`);
     line('parts / seed', `${cfg.BENCH_PARTS.join(',')} / ${cfg.BENCH_SEED}`);
     line('machine', `${os.cpus().length} CPUs, load average ${loadAverage()} (other work on the machine skews absolute figures; ratios are same-run)`);
@@ -72,6 +74,15 @@ async function main(): Promise<number> {
         progress(`ERROR in the sends benchmark: ${describe(err)}`);
       }
     }
+    if (cfg.BENCH_PARTS.includes('report')) {
+      try {
+        report = await runReportBench({ cfg, cleanup, server, log });
+        errors.push(...report.problems);
+      } catch (err) {
+        errors.push(`report benchmark failed: ${describe(err)}`);
+        progress(`ERROR in the report benchmark: ${describe(err)}`);
+      }
+    }
   } catch (err) {
     errors.push(`setup failed: ${describe(err)}`);
     progress(`ERROR: ${describe(err)}`);
@@ -95,23 +106,25 @@ async function main(): Promise<number> {
     line('acks msg/s: worker (run-due, ratio)', `${sends.burst.worker.perSecond} (${sends.burst.runDue.perSecond}, ${sends.burst.ratio})`);
     line('ack latency through IDLE p50 / p95 ms', `${sends.latency.p50Ms} / ${sends.latency.p95Ms}`);
   }
+  if (report) line('report s for a month / a year (cases)', `${report.monthSeconds} / ${report.yearSeconds} (${report.cases})`);
   line('peak RSS', `${peakRssMiB} MiB`);
   line('load average at the end', loadAverage());
   line('total time', `${totalSeconds} s`);
   for (const e of errors) line('ERROR', e);
-  process.stdout.write(`${JSON.stringify(summary(cfg, { intake, walk, sends }, peakRssMiB, totalSeconds, errors))}\n`);
+  process.stdout.write(`${JSON.stringify(summary(cfg, { intake, walk, sends, report }, peakRssMiB, totalSeconds, errors))}\n`);
   return errors.length === 0 ? 0 : 1;
 }
 
-function summary(cfg: BenchConfig, parts: { intake?: IntakeFigures; walk?: WalkFigures; sends?: SendsFigures }, peakRssMiB: number, totalSeconds: number, errors: string[]) {
-  const { intake, walk, sends } = parts;
+function summary(cfg: BenchConfig, parts: { intake?: IntakeFigures; walk?: WalkFigures; sends?: SendsFigures; report?: ReportFigures }, peakRssMiB: number, totalSeconds: number, errors: string[]) {
+  const { intake, walk, sends, report } = parts;
   const walkOut = walk ? { ...walk, missedList: walk.missedList.slice(0, 200) } : undefined;
   return {
     bench: 'redress',
-    config: { parts: cfg.BENCH_PARTS, floorCalls: cfg.BENCH_FLOOR_CALLS, messages: cfg.BENCH_MESSAGES, cases: cfg.BENCH_CASES, burst: cfg.BENCH_BURST, latencyComplaints: cfg.BENCH_LATENCY_COMPLAINTS, imapBatch: cfg.BENCH_IMAP_BATCH, walkStart: cfg.BENCH_WALK_START, tailDays: cfg.BENCH_WALK_TAIL_DAYS, outbound: cfg.BENCH_OUTBOUND, seed: cfg.BENCH_SEED, database: cfg.DATABASE_URL ? 'DATABASE_URL' : 'embedded' },
+    config: { parts: cfg.BENCH_PARTS, floorCalls: cfg.BENCH_FLOOR_CALLS, messages: cfg.BENCH_MESSAGES, cases: cfg.BENCH_CASES, burst: cfg.BENCH_BURST, latencyComplaints: cfg.BENCH_LATENCY_COMPLAINTS, reportCases: cfg.BENCH_REPORT_CASES, imapBatch: cfg.BENCH_IMAP_BATCH, walkStart: cfg.BENCH_WALK_START, tailDays: cfg.BENCH_WALK_TAIL_DAYS, outbound: cfg.BENCH_OUTBOUND, seed: cfg.BENCH_SEED, database: cfg.DATABASE_URL ? 'DATABASE_URL' : 'embedded' },
     intake,
     walk: walkOut,
     sends,
+    report,
     peakRssMiB,
     totalSeconds,
     loadAverage: os.loadavg().map((l) => round(l, 2)),

@@ -14,6 +14,7 @@ import { enqueueSends, startBoss } from './jobs/boss.ts';
 import type { RunDueDeps } from './jobs/run-due.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createPipelineMetrics, type PipelineMetrics } from './monitoring/metrics.ts';
+import type { MessageSettings } from './outbound/message-data.ts';
 import type { OutboxContext } from './outbound/planner.ts';
 import { loadTemplates } from './outbound/render.ts';
 import { createSender, type Sender, type SmtpSettings } from './outbound/sender.ts';
@@ -99,6 +100,23 @@ export function mailDomain(config: Config): string {
   return config.MAIL_DOMAIN ?? config.COMPLAINTS_ADDRESS.split('@')[1]!;
 }
 
+/** Who we are in every message, and the ADR scheme the R14/R15 letters name. */
+export function messageSettings(config: Config): MessageSettings {
+  return {
+    organisation: config.ORGANISATION_NAME,
+    complaintsAddress: config.COMPLAINTS_ADDRESS.toLowerCase(),
+    mailDomain: mailDomain(config),
+    adrScheme: {
+      name: config.ADR_SCHEME_NAME,
+      address: config.ADR_SCHEME_ADDRESS,
+      email: config.ADR_SCHEME_EMAIL,
+      phone: config.ADR_SCHEME_PHONE,
+      textphone: config.ADR_SCHEME_TEXTPHONE,
+      web: config.ADR_SCHEME_WEB,
+    },
+  };
+}
+
 /**
  * Composition root: config -> logger, clock, database (migrated), pg-boss, sender ->
  * use cases. `worker` turns on pg-boss's own maintenance and cron for `redress start`.
@@ -133,9 +151,7 @@ export async function openApp(config: Config, overrides: { log?: Logger; clock?:
     calendar,
     policy,
     settings: {
-      organisation: config.ORGANISATION_NAME,
-      complaintsAddress: config.COMPLAINTS_ADDRESS.toLowerCase(),
-      mailDomain: mailDomain(config),
+      ...messageSettings(config),
       autoReplyDailyCap: config.AUTO_REPLY_DAILY_CAP,
       staffAlertsPerSenderDailyCap: config.STAFF_ALERTS_PER_SENDER_DAILY_CAP,
       staffRecipients: config.DIGEST_RECIPIENTS,

@@ -48,6 +48,16 @@ const listenUsers = z
   .pipe(z.array(z.string().regex(/^[^:\s]+:\S+$/, 'each entry must be user:password')).min(1))
   .transform((pairs) => new Map(pairs.map((p) => [p.slice(0, p.indexOf(':')), p.slice(p.indexOf(':') + 1)])));
 
+/** `PO Box 730, WA4 6WU`: one line per comma-separated part, as a letter prints it. */
+const postalAddress = z
+  .string()
+  .transform((s) => s.split(',').map((line) => line.trim()).filter(Boolean))
+  .pipe(z.array(z.string()).min(1, 'must be the postal address, its lines separated by commas'));
+
+const phone = z.string().regex(/^\+?[0-9][0-9 ()-]{4,}$/, 'must be a phone number such as 0330 440 1614');
+
+const webUrl = z.url().refine((u) => /^https?:\/\//.test(u), 'must be an http:// or https:// address');
+
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24-hour)');
 
 export const configSchema = z.object({
@@ -135,6 +145,15 @@ export const configSchema = z.object({
   DB_OUTAGE_MAX_SECONDS: withDefault(positiveInt, 60),
   // Three years after closure, the raw mail and personal data of a case go (`redress purge`).
   RETENTION_DAYS_AFTER_CLOSE: withDefault(positiveInt, 1095),
+
+  // The ADR scheme the 8-week notice (R14) and the deadlock letter (R15) send customers to.
+  // Defaults: the details in the Code of Practice.
+  ADR_SCHEME_NAME: withDefault(z.string().trim().min(1), 'Ombudsman Services: Communications'),
+  ADR_SCHEME_ADDRESS: withDefault(postalAddress, 'PO Box 730, WA4 6WU'),
+  ADR_SCHEME_EMAIL: withDefault(z.email(), 'osenquiries@os-communications.org'),
+  ADR_SCHEME_PHONE: withDefault(phone, '0330 440 1614'),
+  ADR_SCHEME_TEXTPHONE: withDefault(phone, '0330 440 1600'),
+  ADR_SCHEME_WEB: withDefault(webUrl, 'http://www.ombudsman-services.org/communications'),
 }).superRefine((c, ctx) => {
   // IMAP mail always came through an MTA: only its Authentication-Results can vouch for a sender.
   if (c.IMAP_URL && c.STAFF_REQUIRE_AUTH && !c.AUTHSERV_ID) {

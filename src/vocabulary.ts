@@ -11,6 +11,10 @@ export const OPEN_STATUSES: readonly CaseStatus[] = ['new', 'open', 'awaiting_co
 export const isOpen = (status: CaseStatus): boolean => OPEN_STATUSES.includes(status);
 
 export const CLOSURE_REASONS = ['confirmed', 'no_response', 'withdrawn'] as const;
+
+/** How a complaint reached us: the Code of Practice takes them by phone, the member portal and letter too (`cases.channel`). */
+export const CHANNELS = ['email', 'phone', 'portal', 'letter'] as const;
+export type Channel = (typeof CHANNELS)[number];
 export type ClosureReason = (typeof CLOSURE_REASONS)[number];
 
 /** Who owns a case, and who may act on one: R4 rep, R5 supervisor, R6 engineering, R7 director. */

@@ -29,6 +29,31 @@ describe('config (one zod schema, read once)', () => {
     expect(c.DIGEST_RECIPIENTS).toEqual(['boss@x.test']);
   });
 
+  it('the ADR scheme defaults to the details in the Code of Practice; the postal address is read line by line', () => {
+    const c = loadConfig({});
+    expect([c.ADR_SCHEME_NAME, c.ADR_SCHEME_ADDRESS, c.ADR_SCHEME_EMAIL, c.ADR_SCHEME_PHONE, c.ADR_SCHEME_TEXTPHONE, c.ADR_SCHEME_WEB]).toEqual([
+      'Ombudsman Services: Communications',
+      ['PO Box 730', 'WA4 6WU'],
+      'osenquiries@os-communications.org',
+      '0330 440 1614',
+      '0330 440 1600',
+      'http://www.ombudsman-services.org/communications',
+    ]);
+    expect(loadConfig({ ADR_SCHEME_ADDRESS: 'Unit 7, Quay House,, Salford , M50 3AB' }).ADR_SCHEME_ADDRESS).toEqual(['Unit 7', 'Quay House', 'Salford', 'M50 3AB']);
+  });
+
+  it('refuses ADR scheme details that could not reach anyone, naming each variable', () => {
+    let message = '';
+    try {
+      loadConfig({ ADR_SCHEME_EMAIL: 'ombudsman', ADR_SCHEME_PHONE: 'call us', ADR_SCHEME_TEXTPHONE: '1', ADR_SCHEME_WEB: 'ftp://ombudsman.example', ADR_SCHEME_ADDRESS: ', ,' });
+    } catch (err) {
+      message = (err as ConfigError).message;
+    }
+    for (const name of ['ADR_SCHEME_EMAIL', 'ADR_SCHEME_PHONE', 'ADR_SCHEME_TEXTPHONE', 'ADR_SCHEME_WEB', 'ADR_SCHEME_ADDRESS']) expect(message).toContain(name);
+    expect(message).toContain('ADR_SCHEME_WEB: must be an http:// or https:// address');
+    expect(message).toContain('ADR_SCHEME_ADDRESS: must be the postal address, its lines separated by commas');
+  });
+
   it('checks the business calendar settings: the holiday region must exist, opening before closing', () => {
     expect(() => loadConfig({ HOLIDAY_REGION: 'XX' })).toThrow(/HOLIDAY_REGION/);
     expect(() => loadConfig({ BUSINESS_OPENS: '18:00', BUSINESS_CLOSES: '09:00' })).toThrow(/BUSINESS_OPENS/);

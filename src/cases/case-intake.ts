@@ -127,7 +127,7 @@ function namedCustomer(world: World, displayName: string | undefined, email: str
 function newCustomer(world: World, email: string | null, displayName: string | null): CustomerState {
   const id = world.reserved.customers.shift();
   if (id === undefined) throw new Error('no customer id was reserved for this complaint');
-  const customer: CustomerState = { id, email, displayName, preferredFormat: 'text', postalAddress: null, isNew: true };
+  const customer: CustomerState = { id, email, displayName, preferredFormat: 'text', postalAddress: null, registeredEmail: null, isNew: true };
   if (email) world.customers.set(email, customer);
   world.customersById.set(id, customer);
   world.changes.customers.add(customer);

@@ -35,11 +35,11 @@ export async function caseSummaries(db: Db, opts: { status?: string; after?: str
 export async function caseDetail(db: Db, reference: string) {
   const kase = await findCaseByReference(db, reference);
   if (!kase) return undefined;
-  const people = await db<{ id: bigint; email: string | null; display_name: string | null; preferred_format: string }[]>`
-    select id, email, display_name, preferred_format from customers where id in (${kase.customer_id}, ${kase.representative_id ?? kase.customer_id})`;
+  const people = await db<{ id: bigint; email: string | null; display_name: string | null; preferred_format: string; registered_email: string | null; account: string | null }[]>`
+    select id, email, display_name, preferred_format, registered_email, account from customers where id in (${kase.customer_id}, ${kase.representative_id ?? kase.customer_id})`;
   const person = (id: bigint | null) => {
     const p = people.find((x) => x.id === id);
-    return p ? { email: p.email, name: p.display_name, preferred_format: p.preferred_format } : null;
+    return p ? { email: p.email, name: p.display_name, preferred_format: p.preferred_format, registered_email: p.registered_email, account: p.account } : null;
   };
   const inbound = await db`
     select id, kind, received_at, from_address, subject, body_text, quarantine_reason, limit_breaches,

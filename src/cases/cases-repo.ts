@@ -111,6 +111,8 @@ export interface CaseKey {
   token: string;
   status: CaseStatus;
   customer_email: string | null;
+  /** The customer's registered address (R10): their replies from it count for the case. */
+  customer_registered_email: string | null;
   representative_email: string | null;
 }
 
@@ -122,7 +124,7 @@ export async function caseKeys(db: Db, by: { ids?: readonly bigint[]; tokens?: r
   const messageIds = [...(by.outboundMessageIds ?? [])];
   if (ids.length + tokens.length + references.length + messageIds.length === 0) return [];
   return db<CaseKey[]>`
-    select c.id, c.reference, c.token, c.status, cu.email as customer_email, re.email as representative_email
+    select c.id, c.reference, c.token, c.status, cu.email as customer_email, cu.registered_email as customer_registered_email, re.email as representative_email
     from cases c join customers cu on cu.id = c.customer_id left join customers re on re.id = c.representative_id
     where c.id in (
       select id from cases where id = any(${ids.map(String)}::bigint[])

@@ -1,4 +1,5 @@
 import type { Db, Tx } from '../db/pool.ts';
+import type { CustomerRecord, StoredCustomer } from '../customers/customer-rows.ts';
 import type { Format } from '../vocabulary.ts';
 
 /** Every statement on `customers`. */
@@ -9,6 +10,8 @@ export interface CustomerRow {
   display_name: string | null;
   preferred_format: Format;
   postal_address: string | null;
+  /** Where the outcome goes (R10) when it is not the address they write from. */
+  registered_email: string | null;
 }
 
 /** Customers by address or id (addresses lower-cased). */
@@ -17,7 +20,7 @@ export async function findCustomers(db: Db, by: { emails?: readonly string[]; id
   const ids = [...(by.ids ?? [])];
   if (emails.length + ids.length === 0) return [];
   return db<CustomerRow[]>`
-    select id, email, display_name, preferred_format, postal_address from customers
+    select id, email, display_name, preferred_format, postal_address, registered_email from customers
     where id in (select id from customers where email = any(${emails}::text[]) union select id from customers where id = any(${ids.map(String)}::bigint[]))`;
 }
 
@@ -52,4 +55,34 @@ export function writeCustomers(tx: Tx, created: readonly CustomerWrite[], update
       where c.id = v.id`);
   }
   return out;
+}
+
+/** The customers stored under these addresses, locked until the import commits. */
+export async function customersByEmail(tx: Tx, emails: string[]): Promise<StoredCustomer[]> {
+  if (emails.length === 0) return [];
+  return tx<StoredCustomer[]>`
+    select email, display_name, registered_email, account from customers
+    where email = any(${emails}::text[]) for update`;
+}
+
+/**
+ * One statement for every row that creates or changes a customer; an empty cell (null here)
+ * keeps what is stored, so a customer who wrote in since the file was read keeps their name.
+ */
+export async function upsertCustomers(db: Db, records: CustomerRecord[]): Promise<void> {
+  if (records.length === 0) return;
+  const rows = records.map((r) => ({ email: r.email, name: r.name ?? null, registered_email: r.registeredEmail ?? null, account: r.account ?? null }));
+  await db`
+    insert into customers (email, display_name, registered_email, account)
+    select email, name, registered_email, account
+    from jsonb_to_recordset(${db.json(rows as never)}) as r(email text, name text, registered_email text, account text)
+    on conflict (email) do update set
+      display_name = coalesce(excluded.display_name, customers.display_name),
+      registered_email = coalesce(excluded.registered_email, customers.registered_email),
+      account = coalesce(excluded.account, customers.account)`;
+}
+
+export async function findCustomerByEmail(db: Db, email: string): Promise<StoredCustomer | undefined> {
+  const [row] = await db<[StoredCustomer?]>`select email, display_name, registered_email, account from customers where email = ${email}`;
+  return row;
 }

@@ -2,7 +2,7 @@ import { adrNoticeOwed, type DeadlineKind } from '../policy/deadlines.ts';
 import type { StaffCommand } from '../staff/commands.ts';
 import type { StaffRole } from '../vocabulary.ts';
 import { alert, decision, directorPending, type CaseFacts, type Decision, type HistoryIntent, type SendIntent } from './decision.ts';
-import { staffCommand } from './staff-decisions.ts';
+import { staffCommand, type LocalDay } from './staff-decisions.ts';
 
 export type { Audience, CaseFacts, Decision, HistoryIntent, SendIntent } from './decision.ts';
 
@@ -11,7 +11,7 @@ export type CustomerMessageKind = 'reply' | 'confirmation' | 'not_resolved' | 'd
 export type LifecycleEvent =
   | { type: 'opened' }
   | { type: 'customer_message'; kind: CustomerMessageKind }
-  | { type: 'staff_command'; command: StaffCommand; staff: { email: string; role: StaffRole; id: bigint }; channel: 'email' | 'cli' }
+  | { type: 'staff_command'; command: StaffCommand; staff: { email: string; role: StaffRole; id: bigint }; channel: 'email' | 'cli'; letterDay?: LocalDay }
   | { type: 'deadline_due'; kind: DeadlineKind }
   | { type: 'message_sent'; kind: string }
   | { type: 'bounced'; outboundKind: string; recipient: string; diagnostic: string }
@@ -29,7 +29,7 @@ export function decide(f: CaseFacts, e: LifecycleEvent, now: Date): Decision {
     case 'customer_message':
       return customerMessage(f, e.kind, now);
     case 'staff_command':
-      return staffCommand(f, e.command, e.staff, now, e.channel);
+      return staffCommand(f, e.command, e.staff, now, e.channel, e.letterDay);
     case 'deadline_due':
       return deadlineDue(f, e.kind, now);
     case 'message_sent':

@@ -10,14 +10,37 @@ import { isPriority } from './flags.ts';
  * What staff commands do (R4-R7, R10, R14-R17): pure, like the rest of the lifecycle. A
  * command that arrived by email also earns its sender a receipt.
  */
-export function staffCommand(f: CaseFacts, c: StaffCommand, staff: { email: string; role: StaffRole; id: bigint }, now: Date, channel: 'email' | 'cli'): Decision {
+export function staffCommand(f: CaseFacts, c: StaffCommand, staff: { email: string; role: StaffRole; id: bigint }, now: Date, channel: 'email' | 'cli', letterDay?: LocalDay): Decision {
   const closedOk = c.verb === 'note' || c.verb === 'reply' || c.verb === 'reopen';
   if (!isOpen(f.status) && !closedOk) return decision({ error: `the case is ${f.status}; #${c.verb} applies only to open cases` });
-  const d = commandEffect(f, c, staff, now);
+  const d = commandEffect(f, c, staff, now, letterDay);
   if (d.error) return d;
   const acted = actedBy(f, d, staff, now);
   if (channel === 'email') acted.sends.push(commandReceipt(c));
   return acted;
+}
+
+/** A local date as the instants it begins and ends (the business time zone's, worked out by the caller). */
+export interface LocalDay {
+  start: Date;
+  end: Date;
+}
+
+/**
+ * R11 by post: the customer's letter confirms the outcome, so the case closes as confirmed
+ * and the closure notice goes out, as for a confirmation by email. Only an outcome already
+ * given can be confirmed (R17), so the letter cannot predate it, nor be dated in the future.
+ */
+function confirmedByPost(f: CaseFacts, on: string, day: LocalDay | undefined, now: Date): Decision {
+  if (!day) return decision({ error: `the letter date ${on} could not be read in the business time zone` });
+  if (!f.outcomeSentAt) return decision({ error: 'no outcome has been given yet (R17): record it with #outcome; the customer can then confirm it' });
+  if (day.start > now) return decision({ error: `the letter is dated ${on}, which is in the future` });
+  if (day.end <= f.outcomeSentAt) return decision({ error: `the letter is dated ${on}, before the outcome was sent (${f.outcomeSentAt.toISOString()}): it cannot confirm that outcome` });
+  return decision({
+    patch: { status: 'closed', closedAt: now, closureReason: 'confirmed' },
+    sends: [{ kind: 'closure_confirmed', to: 'customer', automatic: false, data: { letterDate: on } }],
+    history: [{ event: 'case.closed', data: { rule: 'R11', reason: 'confirmed', confirmed_by: 'post', letter_date: on } }],
+  });
 }
 
 /** Any staff action is the review of R4; an engineer's or the Director's action meets theirs (R6, R7). */
@@ -40,7 +63,7 @@ function actedBy(f: CaseFacts, d: Decision, staff: { role: StaffRole; id: bigint
   return { ...d, patch, kept };
 }
 
-function commandEffect(f: CaseFacts, c: StaffCommand, staff: { id: bigint }, now: Date): Decision {
+function commandEffect(f: CaseFacts, c: StaffCommand, staff: { id: bigint }, now: Date, letterDay: LocalDay | undefined): Decision {
   switch (c.verb) {
     case 'outcome':
       return outcome(f, c.text, now);
@@ -77,6 +100,8 @@ function commandEffect(f: CaseFacts, c: StaffCommand, staff: { id: bigint }, now
       return reopen(f);
     case 'unflag':
       return unflag(f, c.flag);
+    case 'confirmed-by-post':
+      return confirmedByPost(f, c.on, letterDay, now);
   }
 }
 
@@ -111,7 +136,7 @@ function outcome(f: CaseFacts, text: string, now: Date): Decision {
   return decision({
     patch,
     kept,
-    sends: [{ kind: 'outcome', to: 'customer', automatic: false, data: { text } }],
+    sends: [{ kind: 'outcome', to: 'registered', automatic: false, data: { text } }],
     history: [{ event: 'outcome.recorded', data: { rule: 'R10', text } }],
   });
 }

@@ -74,7 +74,7 @@ export async function loadWorld(tx: Tx, needs: WorldNeeds): Promise<World> {
 }
 
 function addCustomer(world: World, row: CustomerRow): void {
-  const customer: CustomerState = { id: row.id, email: row.email, displayName: row.display_name, preferredFormat: row.preferred_format, postalAddress: row.postal_address, isNew: false };
+  const customer: CustomerState = { id: row.id, email: row.email, displayName: row.display_name, preferredFormat: row.preferred_format, postalAddress: row.postal_address, registeredEmail: row.registered_email, isNew: false };
   if (row.email) world.customers.set(row.email, customer);
   world.customersById.set(row.id, customer);
 }

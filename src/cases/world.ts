@@ -33,6 +33,7 @@ export interface CustomerState {
   displayName: string | null;
   preferredFormat: Format;
   postalAddress: string | null;
+  registeredEmail: string | null;
   isNew: boolean;
 }
 
@@ -115,6 +116,7 @@ export function partiesOf(world: World, kase: CaseState) {
     receivedAt: kase.receivedAt,
     customerEmail: customer?.email ?? null,
     customerName: customer?.displayName ?? null,
+    registeredEmail: customer?.registeredEmail ?? null,
     representativeEmail: rep?.email ?? null,
     representativeName: rep?.displayName ?? null,
     preferredFormat: customer?.preferredFormat ?? 'text',
@@ -122,8 +124,8 @@ export function partiesOf(world: World, kase: CaseState) {
   };
 }
 
-/** Addresses that may speak for a case: its customer's and its representative's. */
+/** Addresses that may speak for a case: its customer's and its representative's, with the registered address the outcome went to (R10). */
 export function caseAddresses(world: World, kase: CaseState): string[] {
   const p = partiesOf(world, kase);
-  return [p.customerEmail, p.representativeEmail].filter((a): a is string => a !== null);
+  return [p.customerEmail, p.registeredEmail, p.representativeEmail].filter((a): a is string => a !== null);
 }

@@ -8,13 +8,16 @@ import { actOnCase } from '../cases/advance.ts';
 import { runStaffCommand } from '../cases/staff-actions.ts';
 import { findStaffByEmail, type StaffRow } from '../staff/staff-repo.ts';
 
-export const CASE_ACTIONS = ['resolve', 'note', 'reply', 'escalate', 'flag', 'unflag', 'deadlock', 'refuse-deadlock', 'withdrawn', 'reopen', 'assign'] as const;
+export const CASE_ACTIONS = ['resolve', 'note', 'reply', 'escalate', 'flag', 'unflag', 'deadlock', 'refuse-deadlock', 'withdrawn', 'reopen', 'assign', 'confirmed'] as const;
 
 export interface CaseActionOptions {
   outcomeFile?: string;
   text?: string;
   textFile?: string;
   by?: string;
+  /** confirmed: the customer confirmed by post (R11), in a letter dated `on`. */
+  byPost?: boolean;
+  on?: string;
 }
 
 /** The CLI twin of the email commands: same parser, same use case, same history. */
@@ -22,9 +25,9 @@ export async function runCaseAction(app: App, reference: string, action: string,
   if (!(CASE_ACTIONS as readonly string[]).includes(action)) {
     throw new RedressError('invalid_input', `unknown action ${JSON.stringify(action)}; one of ${CASE_ACTIONS.join(', ')}`);
   }
-  const verb = action === 'resolve' ? 'outcome' : action;
+  const [verb, arg] = action === 'confirmed' ? ['confirmed-by-post', postedOn(opts)] : [action === 'resolve' ? 'outcome' : action, args.join(' ')];
   const text = await actionText(opts);
-  const parsed = buildCommand(verb, args.join(' '), text ?? args.join(' '));
+  const parsed = buildCommand(verb, arg, text ?? arg);
   if (!parsed.ok) throw new RedressError('invalid_input', parsed.error);
   const staff = await actingStaff(app, opts.by);
   const decision = await app.db.sql.begin(async (tx) => {
@@ -34,6 +37,12 @@ export async function runCaseAction(app: App, reference: string, action: string,
   });
   if (decision.error) throw new RedressError('conflict', decision.error);
   return `${reference}: ${decision.history.map((h) => h.event).join(', ') || verb}${decision.sends.length ? `; queued ${decision.sends.map((s) => s.kind).join(', ')}` : ''}`;
+}
+
+/** An emailed confirmation is read from the customer's own mail; staff record only one that came by post. */
+function postedOn(opts: CaseActionOptions): string {
+  if (!opts.byPost || !opts.on) throw new RedressError('invalid_input', 'confirmed records a confirmation that came by post: give --by-post --on YYYY-MM-DD (the date of the letter)');
+  return opts.on;
 }
 
 async function actionText(opts: CaseActionOptions): Promise<string | undefined> {

@@ -3,7 +3,9 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError, loadConfig } from '../config.ts';
 import { RedressError } from '../errors.ts';
 import { caseCommands } from './cases.ts';
+import { customersCommands } from './customers.ts';
 import { doctorCommand } from './doctor.ts';
+import { reportCommand } from './report.ts';
 import { retentionCommands } from './retention.ts';
 import { ingestCommand } from './ingest.ts';
 import { outboxCommands } from './outbox.ts';
@@ -31,6 +33,8 @@ export async function runCli(argv: string[], env: Env): Promise<number> {
   staffCommands(program, config);
   doctorCommand(program, config);
   retentionCommands(program, config);
+  customersCommands(program, config);
+  reportCommand(program, config);
   outboxCommands(program, config);
   templatesCommand(program, config);
   program.version(`redress ${packageVersion()}`, '-V, --version', 'print the version');

@@ -18,7 +18,10 @@ export function retentionCommands(program: Command, config: () => Config): void 
       process.stdout.write(opts.json ? `${toJson(report)}\n` : `${describePurge(report)}\n`);
     });
 
-  const customers = program.command('customers').description('customers: erasure on request');
+}
+
+/** `redress customers erase EMAIL`, in the customers group (src/cli/customers.ts). */
+export function eraseCommand(customers: Command, config: () => Config): void {
   customers
     .command('erase')
     .description("erase a person's personal data on request: their closed cases are redacted as a purge would, their customer record emptied (refused while a case of theirs is open)")

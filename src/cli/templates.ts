@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { App } from '../app.ts';
-import { mailDomain } from '../app.ts';
+import { messageSettings } from '../app.ts';
 import { findCaseByReference, lockCases } from '../cases/cases-repo.ts';
 import { clockFromConfig } from '../clock.ts';
 import type { Config } from '../config.ts';
@@ -37,7 +37,7 @@ function fromSample(config: Config, kind: OutboundKind): RenderedMessage {
   const ctx: PreviewContext = {
     calendar: createBusinessCalendar({ timeZone: config.BUSINESS_TIMEZONE, holidayRegion: config.HOLIDAY_REGION, opens: config.BUSINESS_OPENS, closes: config.BUSINESS_CLOSES }),
     policy: policySettings(config),
-    settings: { organisation: config.ORGANISATION_NAME, complaintsAddress: config.COMPLAINTS_ADDRESS.toLowerCase(), mailDomain: mailDomain(config) },
+    settings: messageSettings(config),
   };
   const now = clockFromConfig(config.REDRESS_NOW).now();
   if (kind === 'staff_digest') return renderMessage(kind, sampleDigest(ctx, now));

@@ -4,7 +4,7 @@ import type { ThreadMatch } from './types.ts';
 /** What the batch's read round found that threading needs: our messages and the cases they name. */
 export interface ThreadIndex {
   outbound: readonly { id: bigint; message_id: string; case_id: bigint | null; audience: string; created_at: Date }[];
-  cases: readonly { id: bigint; reference: string; token: string; status: string; customer_email: string | null; representative_email: string | null }[];
+  cases: readonly { id: bigint; reference: string; token: string; status: string; customer_email: string | null; customer_registered_email: string | null; representative_email: string | null }[];
 }
 
 type CaseKey = ThreadIndex['cases'][number];
@@ -56,6 +56,6 @@ function toMatch(c: CaseKey, via: ThreadMatch['via']): ThreadMatch {
     reference: c.reference,
     status: c.status,
     via,
-    caseAddresses: [c.customer_email, c.representative_email].filter((a): a is string => a !== null),
+    caseAddresses: [c.customer_email, c.customer_registered_email, c.representative_email].filter((a): a is string => a !== null),
   };
 }

@@ -1,8 +1,8 @@
 import type { MessageAudience, OutboundStatus, StaffRole } from '../vocabulary.ts';
 import type { ComposeInput } from './compose.ts';
 
-/** Who a message goes to: the customer side, the sender of the mail answered (RFC 3834), the staff member who acted, a staff role, or all staff. */
-export type Audience = 'customer' | 'sender' | 'actor' | StaffRole | 'staff';
+/** Who a message goes to: the customer side, the customer side at the registered address (R10's outcome), the sender of the mail answered (RFC 3834), the staff member who acted, a staff role, or all staff. */
+export type Audience = 'customer' | 'registered' | 'sender' | 'actor' | StaffRole | 'staff';
 
 /** What the lifecycle wants sent; the outbox planner turns it into a message. */
 export interface SendIntent {

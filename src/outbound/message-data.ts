@@ -2,7 +2,7 @@ import type { BusinessCalendar } from '../policy/calendar.ts';
 import type { PolicySettings } from '../policy/settings.ts';
 import type { Format } from '../vocabulary.ts';
 import { plusAddress } from './compose.ts';
-import type { CaseMessageData, DirectorReason, OutboundKind } from './render.ts';
+import type { AdrScheme, CaseMessageData, DirectorReason, LetterData, OutboundKind } from './render.ts';
 
 /** Who a case's messages are about and go to. */
 export interface CaseParties {
@@ -12,6 +12,8 @@ export interface CaseParties {
   receivedAt: Date;
   customerEmail: string | null;
   customerName: string | null;
+  /** Where the outcome goes (R10) when it is not the address the customer wrote from. */
+  registeredEmail: string | null;
   representativeEmail: string | null;
   representativeName: string | null;
   preferredFormat: Format;
@@ -30,6 +32,7 @@ export interface MessageSettings {
   organisation: string;
   complaintsAddress: string;
   mailDomain: string;
+  adrScheme: AdrScheme;
 }
 
 interface Context {
@@ -63,7 +66,8 @@ export function messageData(kind: OutboundKind, intent: Record<string, unknown>,
         replyWithinBusinessDays: ctx.policy.silenceClosureBusinessDays,
       };
     case 'closure_confirmed':
-      return { ...base, closedDate: day(now) };
+      // R11 by post: the customer's letter, dated as they wrote it.
+      return { ...base, closedDate: day(now), letterDate: typeof intent.letterDate === 'string' ? day(cal.startOfLocalDate(intent.letterDate)) : undefined };
     case 'closure_no_response':
       return { ...base, closedDate: day(now), outcomeSentDate: day(f.outcomeSentAt ?? now) };
     case 'director_escalation':
@@ -74,11 +78,11 @@ export function messageData(kind: OutboundKind, intent: Record<string, unknown>,
         determinationDueDate: day(cal.addCalendarDays(now, ctx.policy.directorDays)),
       };
     case 'adr_notice':
-      return { ...base };
+      return { ...base, adrScheme: ctx.settings.adrScheme, letterDate: day(now) };
     case 'deadlock_letter':
-      return { ...base, finalPosition: f.outcome ?? f.latestNote ?? 'We have not been able to resolve your complaint to your satisfaction.', issuedDate: day(now) };
+      return { ...base, finalPosition: finalPosition(f), issuedDate: day(now), adrScheme: ctx.settings.adrScheme };
     case 'deadlock_refusal':
-      return { ...base, reason: intent.reason, explanation: intent.explanation };
+      return { ...base, reason: intent.reason, explanation: intent.explanation, adrScheme: ctx.settings.adrScheme };
     case 'reply':
       return { ...base, body: String(intent.text ?? '') };
     case 'staff_alert':
@@ -100,6 +104,9 @@ export function messageData(kind: OutboundKind, intent: Record<string, unknown>,
         letterDate: day(now),
         body: String(intent.body ?? ''),
         confirmBy: intent.letterOf === 'outcome' ? day(cal.addBusinessDays(now, ctx.policy.silenceClosureBusinessDays)) : undefined,
+        letterOf: typeof intent.letterOf === 'string' ? intent.letterOf : undefined,
+        // The ADR letters print their own sections (R14, R15) rather than the email's text.
+        ...(intent.letterOf === 'adr_notice' || intent.letterOf === 'deadlock_letter' ? adrLetter(f, ctx, day(now)) : {}),
       };
     case 'command_receipt':
       return {
@@ -112,6 +119,14 @@ export function messageData(kind: OutboundKind, intent: Record<string, unknown>,
     case 'staff_digest':
       return intent;
   }
+}
+
+function adrLetter(f: MessageFacts, ctx: Context, today: string): Pick<LetterData, 'adrScheme' | 'finalPosition' | 'issuedDate'> {
+  return { adrScheme: ctx.settings.adrScheme, finalPosition: finalPosition(f), issuedDate: today };
+}
+
+function finalPosition(f: MessageFacts): string {
+  return f.outcome ?? f.latestNote ?? 'We have not been able to resolve your complaint to your satisfaction.';
 }
 
 function caseData(p: CaseParties, ctx: Context, day: (d: Date) => string): CaseMessageData {

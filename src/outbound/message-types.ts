@@ -58,6 +58,8 @@ export interface OutcomeData extends CaseMessageData {
 /** R11 closure after the customer confirmed. */
 export interface ClosureConfirmedData extends CaseMessageData {
   closedDate: string;
+  /** Set when the customer confirmed by post: the date of their letter. */
+  letterDate?: string;
 }
 
 /** R12 closure after no reply to the outcome message. */
@@ -76,13 +78,29 @@ export interface DirectorEscalationData extends CaseMessageData {
   determinationDueDate: string;
 }
 
+/** The ADR scheme customers are sent to (R14, R15, R16): from config, never written into a template. */
+export interface AdrScheme {
+  name: string;
+  /** Postal address, one line per entry. */
+  address: string[];
+  email: string;
+  phone: string;
+  textphone: string;
+  web: string;
+}
+
 /** R14 written notice of the right to go to the Ombudsman at 8 weeks. */
-export type AdrNoticeData = CaseMessageData;
+export interface AdrNoticeData extends CaseMessageData {
+  adrScheme: AdrScheme;
+  /** The date of the notice: the customer has 12 months from it to go to the scheme. */
+  letterDate: string;
+}
 
 /** R15 deadlock letter: our final position and the customer's ADR rights. */
 export interface DeadlockLetterData extends CaseMessageData {
   finalPosition: string;
   issuedDate: string;
+  adrScheme: AdrScheme;
 }
 
 /** R15 refusal reasons, as the code of practice words them. */
@@ -90,6 +108,8 @@ export type DeadlockRefusalReason = 'timely' | 'vexatious' | 'jurisdiction';
 
 export interface DeadlockRefusalData extends CaseMessageData {
   reason: DeadlockRefusalReason;
+  /** Named where the refusal points to the scheme (at 8 weeks) or says it is outside its jurisdiction. */
+  adrScheme: AdrScheme;
   /** Optional words from staff under the standard reason. */
   explanation?: string;
 }
@@ -164,6 +184,11 @@ export interface LetterData extends CaseMessageData {
   organisationAddress?: string[];
   /** When set, the letter asks the customer to confirm by this date that the case may be closed (R10/R12). */
   confirmBy?: string;
+  /** The kind of message the letter carries; the ADR letters (R14, R15) print their own sections instead of `body`. */
+  letterOf?: string;
+  adrScheme?: AdrScheme;
+  finalPosition?: string;
+  issuedDate?: string;
 }
 
 export interface MessageDataByKind {

@@ -105,7 +105,7 @@ export function markBounced(tx: Tx, rows: readonly { outboundId: bigint; error: 
 export async function caseParties(db: Db, caseId: bigint): Promise<CaseParties | undefined> {
   const [row] = await db<[CaseParties?]>`
     select c.reference, c.token, c.subject, c.received_at as "receivedAt",
-      cu.email as "customerEmail", cu.display_name as "customerName",
+      cu.email as "customerEmail", cu.display_name as "customerName", cu.registered_email as "registeredEmail",
       re.email as "representativeEmail", re.display_name as "representativeName",
       cu.preferred_format as "preferredFormat", cu.postal_address as "postalAddress"
     from cases c join customers cu on cu.id = c.customer_id left join customers re on re.id = c.representative_id

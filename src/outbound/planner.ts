@@ -115,6 +115,7 @@ function planOne(ctx: OutboxContext, kase: CaseMessageContext, staff: readonly S
   const compose: ComposeInput = {
     from: { name: ctx.settings.organisation, address: ctx.settings.complaintsAddress },
     to: recipients.to,
+    cc: recipients.cc,
     replyTo: plusAddress(ctx.settings.complaintsAddress, parties.token),
     subject: rendered.subject,
     text: rendered.text,
@@ -127,7 +128,8 @@ function planOne(ctx: OutboxContext, kase: CaseMessageContext, staff: readonly S
     headers: { 'X-Redress-Case': parties.reference, 'X-Redress-Kind': intent.kind },
     attachments: letterAttachment(intent.data),
   };
-  const message = planned(ctx, { caseId: kase.id, kind: intent.kind, idempotencyKey, messageId, to: recipients.to, subject: rendered.subject, suppressed, automatic: intent.automatic, audience: recipients.audience, inReplyTo: thread.inReplyTo, aboutSender: aboutSender ?? null, now, compose });
+  // The stored recipients are the envelope: a copy (Cc) is sent too.
+  const message = planned(ctx, { caseId: kase.id, kind: intent.kind, idempotencyKey, messageId, to: [...recipients.to, ...(recipients.cc ?? [])], subject: rendered.subject, suppressed, automatic: intent.automatic, audience: recipients.audience, inReplyTo: thread.inReplyTo, aboutSender: aboutSender ?? null, now, compose });
   record(ctx, ledger, out, message);
   if (customerFacing) kase.thread.conversation.push(messageId);
   else if (!kase.thread.firstStaff) kase.thread.firstStaff = messageId;

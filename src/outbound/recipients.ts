@@ -6,6 +6,8 @@ import type { CaseParties } from './message-data.ts';
 
 export interface Recipients {
   to: string[];
+  /** Copied in (Cc): they get the message too. */
+  cc?: string[];
   audience: 'customer' | 'staff';
 }
 
@@ -16,7 +18,7 @@ export interface Recipients {
  */
 export function resolveRecipients(
   to: Audience,
-  parties: Pick<CaseParties, 'customerEmail' | 'representativeEmail'>,
+  parties: Pick<CaseParties, 'customerEmail' | 'registeredEmail' | 'representativeEmail'>,
   req: { senderAddress?: string; staffAddress?: string },
   staff: readonly { email: string; role: StaffRole }[],
   staffRecipients: readonly string[],
@@ -24,6 +26,8 @@ export function resolveRecipients(
   switch (to) {
     case 'customer':
       return { to: unique([parties.representativeEmail, parties.customerEmail]), audience: 'customer' };
+    case 'registered':
+      return registered(parties);
     case 'sender':
       return { to: unique([req.senderAddress, parties.representativeEmail, parties.customerEmail]).slice(0, 1), audience: 'customer' };
     case 'actor':
@@ -33,6 +37,12 @@ export function resolveRecipients(
     default:
       return { to: roleOrAll(staff, to), audience: 'staff' };
   }
+}
+
+/** R10: the outcome goes to the customer's registered address, with a copy to the address the complaint came from. */
+function registered(p: Pick<CaseParties, 'customerEmail' | 'registeredEmail' | 'representativeEmail'>): Recipients {
+  const to = unique([p.representativeEmail, p.registeredEmail ?? p.customerEmail]);
+  return { to, cc: unique([p.customerEmail]).filter((a) => !to.includes(a)), audience: 'customer' };
 }
 
 function roleOrAll(staff: readonly { email: string; role: StaffRole }[], role: StaffRole): string[] {

@@ -63,6 +63,7 @@ export function sampleCase(now: Date): { parties: CaseParties; facts: CaseFacts 
     receivedAt,
     customerEmail: 'pat.jones@example.com',
     customerName: 'Pat Jones',
+    registeredEmail: null,
     representativeEmail: null,
     representativeName: null,
     preferredFormat: 'post',

@@ -47,6 +47,8 @@ export interface BusinessCalendar {
   nextBusinessDayStart(instant: Date): Date;
   /** 'YYYY-MM-DD' in the business time zone. */
   localDate(instant: Date): string;
+  /** The instant a local date 'YYYY-MM-DD' begins in the business time zone (a letter's date, a report's period). */
+  startOfLocalDate(date: string): Date;
   /** 'Monday 4 January 2027' (en-GB, business time zone), for emails. */
   formatLocal(instant: Date): string;
   /** 'HH:MM' (24-hour, business time zone), for emails: "by 16:00 on Monday 4 January 2027". */
@@ -147,6 +149,7 @@ export function createBusinessCalendar(input: Partial<BusinessCalendarSettings> 
     nextBusinessDayStart: (instant) =>
       new Date(zone.fromWall(nextBusinessDate(zone.toWall(epochMs(instant)).day), opensMs)),
     localDate: (instant) => isoDate(zone.toWall(epochMs(instant)).day),
+    startOfLocalDate: (date) => new Date(zone.fromWall(dayOf(date), 0)),
     formatLocal(instant) {
       const day = zone.toWall(epochMs(instant)).day;
       const date = new Date(day * DAY_MS);
@@ -287,6 +290,18 @@ function wholeCount(n: number, name: string): number {
 
 function weekdayOf(day: number): number {
   return (((day + 4) % 7) + 7) % 7; // 1970-01-01 was a Thursday
+}
+
+/** True for a real calendar date written YYYY-MM-DD ('2026-02-30' is not one). */
+export function isIsoDate(date: string): boolean {
+  const ms = /^\d{4}-\d{2}-\d{2}$/.test(date) ? Date.parse(`${date}T00:00:00Z`) : Number.NaN;
+  return !Number.isNaN(ms) && isoDate(ms / DAY_MS) === date;
+}
+
+/** 'YYYY-MM-DD' to days since 1970-01-01. */
+function dayOf(date: string): number {
+  if (!isIsoDate(date)) throw new RedressError('invalid_input', `business calendar: not a date YYYY-MM-DD: ${JSON.stringify(date)}`);
+  return Date.parse(`${date}T00:00:00Z`) / DAY_MS;
 }
 
 function isoDate(day: number): string {

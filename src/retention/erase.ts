@@ -38,18 +38,21 @@ export async function eraseCustomer(deps: RetentionDeps, email: string): Promise
   const address = email.trim().toLowerCase();
   const now = deps.clock.now();
   const report = await deps.sql.begin(async (tx) => {
-    const customerId = await findCustomerForErasure(tx, address);
-    if (customerId === undefined) return nothingHeld(address);
+    const customer = await findCustomerForErasure(tx, address);
+    if (customer === undefined) return nothingHeld(address);
+    const customerId = customer.id;
+    // Their registered address is theirs too: mail from it that joined no case goes, and so do digests naming it.
+    const addresses = [address, ...(customer.registered_email && customer.registered_email !== address ? [customer.registered_email] : [])];
     const cases = await casesOfCustomer(tx, customerId);
     refuseWhileInUse(address, cases);
     const due = cases.filter((c) => c.needs_redaction);
     const onCases = due.length > 0 ? await redactCases(tx, due.map((c) => c.id), now) : NOTHING_REDACTED;
-    const caseless = await redactInbound(tx, caselessFrom(tx, address), now);
+    const caseless = await redactInbound(tx, caselessFrom(tx, addresses), now);
     const counts: RedactionCounts = {
       ...onCases,
       inbound_messages: onCases.inbound_messages + caseless.inbound_messages,
       attachments: onCases.attachments + caseless.attachments,
-      outbound_messages: onCases.outbound_messages + (await dropCaselessOutboundNaming(tx, [address, ...cases.map((c) => c.reference)])),
+      outbound_messages: onCases.outbound_messages + (await dropCaselessOutboundNaming(tx, [...addresses, ...cases.map((c) => c.reference)])),
     };
     const customers = await eraseCustomers(tx, [customerId], now);
     const erasure = await recordRedaction(tx, { kind: 'request', at: now, closedBefore: null, cases: due, customers, counts });

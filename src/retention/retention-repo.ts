@@ -39,9 +39,10 @@ export async function casesOfCustomer(tx: Tx, customerId: bigint): Promise<Redac
     order by c.id for update of c`;
 }
 
-export async function findCustomerForErasure(tx: Tx, email: string): Promise<bigint | undefined> {
-  const [row] = await tx<[{ id: bigint }?]>`select id from customers where email = ${email} for update`;
-  return row?.id;
+/** The customer writing from this address, with the registered address their outcome went to (R10). */
+export async function findCustomerForErasure(tx: Tx, email: string): Promise<{ id: bigint; registered_email: string | null } | undefined> {
+  const [row] = await tx<[{ id: bigint; registered_email: string | null }?]>`select id, registered_email from customers where email = ${email} for update`;
+  return row;
 }
 
 export interface RedactionCounts {
@@ -93,9 +94,9 @@ export function caselessReceivedBefore(tx: Tx, before: Date): postgres.Fragment 
   return tx`case_id is null and received_at < ${before}`;
 }
 
-/** Mail from this address that never joined a case. */
-export function caselessFrom(tx: Tx, email: string): postgres.Fragment {
-  return tx`case_id is null and (lower(from_address) = ${email} or lower(envelope_from) = ${email})`;
+/** Mail from these addresses that never joined a case. */
+export function caselessFrom(tx: Tx, emails: string[]): postgres.Fragment {
+  return tx`case_id is null and (lower(from_address) = any(${emails}::text[]) or lower(envelope_from) = any(${emails}::text[]))`;
 }
 
 /** Staff digests and case-less notices keep no raw copy past `before`: digests list cases and subjects. */
@@ -113,10 +114,10 @@ export async function dropCaselessOutboundNaming(tx: Tx, needles: string[]): Pro
       and (exists (select 1 from unnest(${needles}::text[]) as n where position(convert_to(n, 'UTF8') in raw) > 0) or lower(about_sender) = any(${needles}::text[]))`).count;
 }
 
-/** Customers among `ids` left with no case holding personal data lose their email, name and postal address. */
+/** Customers among `ids` left with no case holding personal data lose their email, name, postal address, registered address and account. */
 export async function eraseCustomers(tx: Tx, ids: bigint[], now: Date): Promise<number> {
   return (await tx`
-    update customers cu set email = null, display_name = null, postal_address = null, erased_at = ${now}
+    update customers cu set email = null, display_name = null, postal_address = null, registered_email = null, account = null, erased_at = ${now}
     where cu.id = any(${ids.map(String)}::bigint[]) and cu.erased_at is null
       and not exists (select 1 from cases c where (c.customer_id = cu.id or c.representative_id = cu.id) and c.redacted_at is null)`).count;
 }

@@ -1,3 +1,5 @@
+import { isIsoDate } from '../policy/calendar.ts';
+
 /** Staff commands, by email (first line of the message) or CLI: one vocabulary, one parser. */
 export const ESCALATION_TARGETS = ['supervisor', 'engineering', 'director'] as const;
 export const STAFF_FLAGS = ['vulnerable', 'urgent', 'harm', 'technical', 'vexatious', 'out-of-jurisdiction'] as const;
@@ -14,12 +16,14 @@ export type StaffCommand =
   | { verb: 'withdrawn' }
   | { verb: 'assign' }
   | { verb: 'reopen' }
-  | { verb: 'unflag'; flag: (typeof REMOVABLE_FLAGS)[number] };
+  | { verb: 'unflag'; flag: (typeof REMOVABLE_FLAGS)[number] }
+  /** R11 by post: the customer's letter confirming the outcome, dated `on` (YYYY-MM-DD, business time zone). */
+  | { verb: 'confirmed-by-post'; on: string };
 
 /** Flags staff may take off again; a technical referral ends when engineering acts, not by unflagging. */
 export const REMOVABLE_FLAGS = ['vulnerable', 'urgent', 'harm', 'vexatious', 'out-of-jurisdiction'] as const;
 
-export const COMMAND_VERBS = ['outcome', 'note', 'reply', 'escalate', 'flag', 'unflag', 'deadlock', 'refuse-deadlock', 'withdrawn', 'reopen', 'assign'] as const;
+export const COMMAND_VERBS = ['outcome', 'note', 'reply', 'escalate', 'flag', 'unflag', 'deadlock', 'refuse-deadlock', 'withdrawn', 'reopen', 'assign', 'confirmed-by-post'] as const;
 
 export type ParsedCommand = { ok: true; command: StaffCommand } | { ok: false; error: string };
 
@@ -54,6 +58,8 @@ export function buildCommand(verb: string, arg: string, body: string): ParsedCom
       return oneOf(arg, REMOVABLE_FLAGS, '#unflag', (flag) => ({ verb: 'unflag', flag }));
     case 'refuse-deadlock':
       return oneOf(arg, REFUSAL_REASONS, '#refuse-deadlock', (reason) => ({ verb: 'refuse-deadlock', reason }));
+    case 'confirmed-by-post':
+      return letterDate(arg);
     case 'deadlock':
     case 'withdrawn':
     case 'assign':
@@ -69,6 +75,14 @@ function oneOf<T extends string>(arg: string, allowed: readonly T[], name: strin
   return (allowed as readonly string[]).includes(word)
     ? { ok: true, command: make(word as T) }
     : { ok: false, error: `${name} takes one of ${allowed.join(', ')}; got ${JSON.stringify(word)}` };
+}
+
+/** The letter's date as written on it: a real calendar date, YYYY-MM-DD. */
+function letterDate(arg: string): ParsedCommand {
+  const word = arg.split(/\s+/)[0] ?? '';
+  return isIsoDate(word)
+    ? { ok: true, command: { verb: 'confirmed-by-post', on: word } }
+    : { ok: false, error: `#confirmed-by-post takes the date of the customer's letter as YYYY-MM-DD, for example #confirmed-by-post 2026-03-02; got ${JSON.stringify(word)}` };
 }
 
 function firstLine(text: string): string {

@@ -34,6 +34,8 @@ function whatWasDone(c: StaffCommand): string {
       return 'Reopened the case; its deadlines are planned again.';
     case 'assign':
       return 'Assigned the case to you (R4).';
+    case 'confirmed-by-post':
+      return `Closed the case as confirmed by the customer's letter dated ${c.on}, and sent them the closure notice (R11).`;
   }
 }
 
@@ -62,5 +64,7 @@ function howToUndo(c: StaffCommand): string {
       return 'Send #withdrawn if the customer withdrew the complaint.';
     case 'assign':
       return 'Another member of staff can take the case with #assign.';
+    case 'confirmed-by-post':
+      return 'Send #reopen; the closure notice has been sent and cannot be recalled, so write to the customer with #reply.';
   }
 }

@@ -17,7 +17,7 @@ import { ALL_COMMANDS, calendar, caseFacts, describeCommand, DIRECTOR, ENGINEER,
 const SEQUENCES = 150;
 const STEPS = 60;
 const KNOWN_KINDS: readonly string[] = OUTBOUND_KINDS;
-const AUDIENCES: readonly string[] = ['customer', 'sender', 'actor', 'staff', ...STAFF_ROLES];
+const AUDIENCES: readonly string[] = ['customer', 'registered', 'sender', 'actor', 'staff', ...STAFF_ROLES];
 const ALL_DEADLINE_KINDS = Object.keys(DEADLINE_RULES) as DeadlineKind[];
 const CUSTOMER_KINDS: readonly CustomerMessageKind[] = ['reply', 'confirmation', 'not_resolved', 'deadlock_request'];
 const STAFF = [REP, SUPERVISOR, ENGINEER, DIRECTOR];
@@ -85,11 +85,20 @@ class Run {
     if (scheduler === 'any-order' && roll < 0.25) return { type: 'deadline_due', kind: this.pick(ALL_DEADLINE_KINDS) };
     if (roll < 0.45) return { type: 'customer_message', kind: this.pick(CUSTOMER_KINDS) };
     if (roll < 0.85) return { type: 'staff_command', command: this.pick(ALL_COMMANDS), staff: this.pick(STAFF), channel: this.rand() < 0.5 ? 'email' : 'cli' };
+    if (roll < 0.88) return this.letterConfirmation();
     if (roll < 0.9) return { type: 'message_sent', kind: this.pick(['ack', 'ack', 'progress', 'outcome']) };
     if (roll < 0.93) return { type: 'bounced', outboundKind: 'progress', recipient: 'ann@example.net', diagnostic: '550 unknown user' };
     if (roll < 0.96) return { type: 'send_failed', outboundKind: 'outcome', error: '421 try later' };
     if (roll < 0.98) return { type: 'command_refused', verb: 'outcome', from: 'mallory@example.net', reason: 'not a staff address' };
     return { type: 'invalid_command', error: 'unknown command #close' };
+  }
+
+  /** R11 by post: a letter dated up to four days ago, often before any outcome was given. */
+  letterConfirmation(): LifecycleEvent {
+    const on = calendar.localDate(new Date(this.world.now.getTime() - Math.floor(this.rand() * 5) * 24 * HOUR_MS));
+    const start = calendar.startOfLocalDate(on);
+    const letterDay = { start, end: calendar.addCalendarDays(start, 1) };
+    return { type: 'staff_command', command: { verb: 'confirmed-by-post', on }, staff: this.pick(STAFF), channel: this.rand() < 0.5 ? 'email' : 'cli', letterDay };
   }
 
   /** Decides and applies, as advanceCase does: a refused command changes nothing. */
@@ -161,7 +170,7 @@ function decisionViolation(before: CaseFacts, e: LifecycleEvent, d: Decision): s
   }
   const closing = d.patch.status === 'closed' && before.status !== 'closed';
   if (closing && !d.sends.some((s) => s.to === 'customer' && (s.kind === 'closure_confirmed' || s.kind === 'closure_no_response'))) return 'R11/R12: closed without a closure notice';
-  if (d.patch.status === 'withdrawn' && d.sends.some((s) => s.to === 'customer')) return 'R17: withdrawal sent the customer a message';
+  if (d.patch.status === 'withdrawn' && d.sends.some((s) => s.to === 'customer' || s.to === 'registered')) return 'R17: withdrawal sent the customer a message';
   return undefined;
 }
 

@@ -100,7 +100,7 @@ describe('decide: staff commands', () => {
     it('R10 records the outcome, sends it to the customer (not an automatic message) and awaits confirmation', () => {
       const d = staffDoes(openCase(), { verb: 'outcome', text: 'We refunded £12.' });
       expect(d.patch).toEqual({ outcome: 'We refunded £12.', outcomeSentAt: NOW, status: 'awaiting_confirmation', lastCustomerContactAt: NOW });
-      expect(d.sends).toEqual([{ kind: 'outcome', to: 'customer', automatic: false, data: { text: 'We refunded £12.' } }]);
+      expect(d.sends).toEqual([{ kind: 'outcome', to: 'registered', automatic: false, data: { text: 'We refunded £12.' } }]);
       expect(d.history).toEqual([{ event: 'outcome.recorded', data: { rule: 'R10', text: 'We refunded £12.' } }]);
       expect(d.kept).toEqual([]);
     });

@@ -2,6 +2,8 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { messageSettings } from '../../src/app.ts';
+import { loadConfig } from '../../src/config.ts';
 import { OUTBOUND_KINDS, renderMessage } from '../../src/outbound/render.ts';
 import { previewData, sampleCase, sampleDigest, type PreviewContext } from '../../src/outbound/template-preview.ts';
 import { createBusinessCalendar, DEFAULT_BUSINESS_CALENDAR_SETTINGS } from '../../src/policy/calendar.ts';
@@ -17,7 +19,7 @@ describe('templates preview data (pure)', () => {
   const ctx: PreviewContext = {
     calendar: createBusinessCalendar(DEFAULT_BUSINESS_CALENDAR_SETTINGS),
     policy: DEFAULT_POLICY,
-    settings: { organisation: 'Redress Telecom', complaintsAddress: 'complaints@redress.test', mailDomain: 'redress.test' },
+    settings: messageSettings(loadConfig({ COMPLAINTS_ADDRESS: 'complaints@redress.test' })),
   };
 
   it.each(OUTBOUND_KINDS.filter((k) => k !== 'staff_digest'))('%s renders from the sample case, its reference in the subject', (kind) => {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listMigrations, migrate } from '../../src/db/migrate.ts';
+import { CHANNELS } from '../../src/vocabulary.ts';
 import { createTestDb, silentLog, type TestDb } from '../helpers/db.ts';
 
 describe('migrations', () => {
@@ -17,6 +18,16 @@ describe('migrations', () => {
 
   it('running again applies nothing', async () => {
     expect(await migrate(db.sql, silentLog)).toEqual([]);
+  });
+
+  it("cases.channel takes exactly the vocabulary's channels, email when not given", async () => {
+    const [c] = await db.sql<{ id: bigint }[]>`insert into customers (email) values ('chan@example.com') returning id`;
+    const open = (n: number, channel?: string) =>
+      db.sql<{ channel: string }[]>`insert into cases (reference, token, customer_id, received_at ${channel ? db.sql`, channel` : db.sql``})
+        values (${`CMP-2026-90000${n}`}, ${`channeltoken${n}`}, ${c!.id}, now() ${channel ? db.sql`, ${channel}` : db.sql``}) returning channel`;
+    expect((await open(0))[0]!.channel).toBe('email');
+    for (const [i, channel] of CHANNELS.entries()) expect((await open(i + 1, channel))[0]!.channel).toBe(channel);
+    await expect(open(9, 'fax')).rejects.toThrow(/cases_channel_check/);
   });
 
   it('R18: case history refuses updates and deletes', async () => {

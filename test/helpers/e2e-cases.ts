@@ -1,5 +1,7 @@
+import { cliRunner, type CliResult } from './cli.ts';
 import type { SinkMessage } from './smtp-sink.ts';
 import { header, type E2E } from './e2e.ts';
+import { testConfig } from './test-config.ts';
 
 /** Shared steps of the end-to-end tests: open a case by email, act on it as staff, read what was sent. */
 
@@ -55,4 +57,10 @@ export async function historyEvents(e: Pick<E2E, 'db'>, reference: string): Prom
 /** The lines of a digest's text part between the counts and the footer. */
 export function digestText(m: SinkMessage): string {
   return m.parsed.text ?? '';
+}
+
+/** `redress ARGS...` as a child process on the test's database, at the test's clock (REDRESS_NOW). */
+export function redressAt(e: E2E, args: string[]): Promise<CliResult> {
+  const env = { PATH: testConfig.path, DATABASE_URL: e.db.url, REDRESS_DATA_DIR: e.app.dataDir, LOG_LEVEL: 'silent', REDRESS_NOW: e.app.clock.now().toISOString() };
+  return cliRunner(() => env)(args);
 }

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { threadingTag } from '../../src/cases/reference.ts';
+import { TEST_ADR_CONTACT_TEXT, TEST_ADR_SCHEME } from '../helpers/adr-scheme.ts';
 import { RedressError } from '../../src/errors.ts';
 import {
   DEFAULT_TEMPLATES_DIR,
@@ -48,9 +49,9 @@ const samples: { [K in OutboundKind]: DataFor<K> } = {
   closure_confirmed: { ...base, closedDate: 'Tuesday 24 March 2026' },
   closure_no_response: { ...base, closedDate: 'Tuesday 24 March 2026', outcomeSentDate: 'Monday 16 March 2026' },
   director_escalation: { ...base, reason: 'outcome', escalatedDate: 'Monday 9 March 2026', determinationDueDate: 'Saturday 14 March 2026' },
-  adr_notice: { ...base },
-  deadlock_letter: { ...base, finalPosition: 'We have refunded two months of line rental.', issuedDate: 'Friday 20 March 2026' },
-  deadlock_refusal: { ...base, reason: 'timely' },
+  adr_notice: { ...base, adrScheme: TEST_ADR_SCHEME, letterDate: 'Monday 30 March 2026' },
+  deadlock_letter: { ...base, finalPosition: 'We have refunded two months of line rental.', issuedDate: 'Friday 20 March 2026', adrScheme: TEST_ADR_SCHEME },
+  deadlock_refusal: { ...base, reason: 'timely', adrScheme: TEST_ADR_SCHEME },
   reply: { ...base, body: 'Thanks for the router photos.\nWe will call you tomorrow.', staffName: 'Priya' },
   staff_alert: {
     organisation: 'Redress Telecom',
@@ -250,38 +251,36 @@ describe('escalation and ADR (R7, R13, R14, R15, R16)', () => {
     expect(sample('director_escalation', { reason: 'unresolved' }).text).toContain('has not been able to resolve');
   });
 
-  const ombudsman = [
-    'Ombudsman Services: Communications',
-    'PO Box 730',
-    'WA4 6WU',
-    'osenquiries@os-communications.org',
-    'http://www.ombudsman-services.org/communications',
-    '0330 440 1614',
-    '0330 440 1615',
-    '0330 440 1600',
-  ];
-
-  it('R14/R16: the ADR notice gives the right to go to the Ombudsman, free, who is eligible, and the full contact details', () => {
-    const { text, html } = sample('adr_notice');
-    for (const out of [text, html]) {
-      for (const line of ombudsman) expect(out).toContain(line);
-      expect(out).toMatch(/free/);
-      expect(out).toMatch(/business customers with 10 or fewer employees/);
-    }
-    expect(text).toContain('you now have the right to take it to the Ombudsman Services: Communications');
+  it('R14/R16: the ADR notice names the configured scheme, says it is free, that the customer has 12 months from the letter, who it serves, and every contact detail', () => {
+    const { subject, text, html } = sample('adr_notice');
+    expect(subject).toBe('Your right to take your complaint to Communications Dispute Scheme [CMP-2026-000042]');
+    expect(text).toContain('you now have the right to take it to Communications Dispute Scheme.');
+    expect(text).toContain(
+      'Communications Dispute Scheme is an independent alternative dispute resolution (ADR) scheme. It is free for you to use. You have 12 months from the date of this letter, Monday 30 March 2026, to take your complaint to it. It serves consumers, and businesses with 10 or fewer employees.',
+    );
+    expect(text).toContain(`You can contact Communications Dispute Scheme at:\n\n${TEST_ADR_CONTACT_TEXT}\n`);
+    expect(html).toContain('It is <strong>free</strong> for you to use. You have <strong>12 months from the date of this letter</strong>, Monday 30 March 2026, to take your complaint to it. It serves consumers, and businesses with 10 or fewer employees.');
+    expect(html).toContain('Unit 7<br>\nQuay House<br>\nSalford<br>\nM50 3AB<br>');
+    expect(html).toContain('<a href="mailto:help@cds.example"');
+    expect(html).toContain('<a href="https://cds.example/complaints"');
+    expect(html).toContain('Textphone: 18001 0300 123 4567');
+    for (const out of [text, html]) expect(out).not.toMatch(/Ombudsman|PO Box 730|os-communications/);
   });
 
-  it('R15: the deadlock letter gives our final position and the ADR rights with contact details', () => {
+  it('R15: the deadlock letter gives our final position and the same ADR rights, 12 months from the date it was issued', () => {
     const { text } = sample('deadlock_letter');
     expect(text).toMatch(/OUR FINAL POSITION\nWe have refunded two months of line rental\./);
     expect(text).toMatch(/deadlock letter/);
-    for (const line of ombudsman) expect(text).toContain(line);
+    expect(text).toContain('You can now take your complaint to Communications Dispute Scheme.');
+    expect(text).toContain('It is free for you to use. You have 12 months from the date of this letter, Friday 20 March 2026, to take your complaint to it. It serves consumers, and businesses with 10 or fewer employees.');
+    expect(text).toContain(TEST_ADR_CONTACT_TEXT);
+    expect(text).not.toMatch(/Ombudsman/);
   });
 
   it.each([
     ['timely', /genuine and reasonable grounds to consider that your complaint will be resolved in a timely manner/],
     ['vexatious', /we reasonably consider the complaint to be vexatious/],
-    ['jurisdiction', /outside the jurisdiction of the Ombudsman Services: Communications ADR scheme/],
+    ['jurisdiction', /outside the jurisdiction of Communications Dispute Scheme/],
   ] as const)('R15: the deadlock refusal states the %s reason', (reason, wording) => {
     const { text, html } = sample('deadlock_refusal', { reason, explanation: 'A note from the team.' });
     expect(text).toContain('we will not issue a deadlock letter');

@@ -337,6 +337,24 @@ describe('business calendar (POLICY.md Time)', () => {
     });
   });
 
+
+  describe('startOfLocalDate: where a local date begins (a letter date, a report period)', () => {
+    it.each([
+      ['2026-01-15', '2026-01-15T00:00:00.000Z'], // GMT
+      ['2026-07-01', '2026-06-30T23:00:00.000Z'], // BST
+      ['2026-03-29', '2026-03-29T00:00:00.000Z'], // the spring-forward day starts before the change
+      ['2026-10-26', '2026-10-26T00:00:00.000Z'], // the day after autumn's change
+    ])('%s begins at %s in London', (date, instant) => {
+      expect(iso(london.startOfLocalDate(date))).toBe(instant);
+      expect(london.localDate(london.startOfLocalDate(date))).toBe(date);
+    });
+
+    it('refuses what is not a real date YYYY-MM-DD', () => {
+      for (const bad of ['2026-02-30', '2026-13-45', '2026-2-3', '03/02/2026', '']) {
+        expect(() => london.startOfLocalDate(bad)).toThrow(/not a date YYYY-MM-DD/);
+      }
+    });
+  });
   describe('other regions and time zones', () => {
     const newYork = createBusinessCalendar({ timeZone: 'America/New_York', holidayRegion: 'US', opens: '09:00', closes: '17:00' });
     const california = createBusinessCalendar({ timeZone: 'America/Los_Angeles', holidayRegion: 'US-CA', opens: '09:00', closes: '17:00' });

@@ -22,7 +22,20 @@ function errorOf(text: string): string {
 
 describe('staff commands: one vocabulary for email and CLI', () => {
   it('knows exactly the verbs the lifecycle acts on (R5-R7, R8, R10, R15, R17, R4), and the two that undo', () => {
-    expect([...COMMAND_VERBS].sort()).toEqual(['assign', 'deadlock', 'escalate', 'flag', 'note', 'outcome', 'refuse-deadlock', 'reopen', 'reply', 'unflag', 'withdrawn']);
+    expect([...COMMAND_VERBS].sort()).toEqual(['assign', 'confirmed-by-post', 'deadlock', 'escalate', 'flag', 'note', 'outcome', 'refuse-deadlock', 'reopen', 'reply', 'unflag', 'withdrawn']);
+  });
+
+  describe('R11 #confirmed-by-post DATE: the customer confirmed in a letter', () => {
+    it('takes the letter date as YYYY-MM-DD', () => {
+      expect(parseCommand('#confirmed-by-post 2026-03-02\nLetter scanned to the shared drive.')).toEqual(ok({ verb: 'confirmed-by-post', on: '2026-03-02' }));
+    });
+
+    it.each([['no date', '#confirmed-by-post', '""'], ['a day that does not exist', '#confirmed-by-post 2026-02-30', '"2026-02-30"'], ['another layout', '#confirmed-by-post 02/03/2026', '"02/03/2026"']])(
+      'refuses %s, saying how to write it',
+      (_what, text, got) => {
+        expect(errorOf(text)).toBe(`#confirmed-by-post takes the date of the customer's letter as YYYY-MM-DD, for example #confirmed-by-post 2026-03-02; got ${got}`);
+      },
+    );
   });
 
   describe('R10 #outcome, R3 #note, #reply: text on the same line or the lines below', () => {
