@@ -116,12 +116,12 @@ export interface CaseKey {
   representative_email: string | null;
 }
 
-/** Cases by id, token or reference, and the cases our messages with these Message-IDs belong to. */
-export async function caseKeys(db: Db, by: { ids?: readonly bigint[]; tokens?: readonly string[]; references?: readonly string[]; outboundMessageIds?: readonly string[] }): Promise<CaseKey[]> {
+/** Cases by id, token or reference, and the cases that messages (ours, or mail on a case) with these Message-IDs belong to. */
+export async function caseKeys(db: Db, by: { ids?: readonly bigint[]; tokens?: readonly string[]; references?: readonly string[]; messageIds?: readonly string[] }): Promise<CaseKey[]> {
   const ids = [...(by.ids ?? [])];
   const tokens = [...(by.tokens ?? [])];
   const references = [...(by.references ?? [])];
-  const messageIds = [...(by.outboundMessageIds ?? [])];
+  const messageIds = [...(by.messageIds ?? [])];
   if (ids.length + tokens.length + references.length + messageIds.length === 0) return [];
   return db<CaseKey[]>`
     select c.id, c.reference, c.token, c.status, cu.email as customer_email, cu.registered_email as customer_registered_email, re.email as representative_email
@@ -130,7 +130,8 @@ export async function caseKeys(db: Db, by: { ids?: readonly bigint[]; tokens?: r
       select id from cases where id = any(${ids.map(String)}::bigint[])
       union select id from cases where token = any(${tokens}::text[])
       union select id from cases where reference = any(${references}::text[])
-      union select case_id from outbound_messages where message_id = any(${messageIds}::text[]) and case_id is not null)
+      union select case_id from outbound_messages where message_id = any(${messageIds}::text[]) and case_id is not null
+      union select case_id from inbound_messages where message_id = any(${messageIds}::text[]) and case_id is not null)
     order by c.id`;
 }
 

@@ -89,7 +89,7 @@ function storedPlan(item: BatchItem, identity: string, messageId: string | null,
     return { row: { ...base, rawSha256: parsed.rawSha256, quarantine: { reason: parsed.reason, limitBreaches: parsed.limitBreaches } }, outcome: { status: 'stored', inboundId: 0n, kind: 'quarantined', caseOpened: false }, ...ref };
   }
   const msg = parsed.message;
-  const { thread, namedReference } = lookupThread(read.threads, extractThreadKeys(msg));
+  const { thread, namedReference } = lookupThread(read.threads, extractThreadKeys(msg), msg.from?.address);
   const senderAuth = judgeSender(settings.authservId, input.receiverAuth, msg.headerLines, msg.from?.address);
   const cls = classify(msg, { ownAddresses: settings.ownAddresses, staffAddresses: staff, staffAuthRequired: settings.staffAuthRequired, senderAuth, thread, namedReference, missingFactsMinWords: settings.missingFactsMinWords });
   const bounced = msg.deliveryReport?.originalMessageId ? read.threads.outbound.find((o) => o.message_id === msg.deliveryReport!.originalMessageId) : undefined;
@@ -107,6 +107,30 @@ function storedPlan(item: BatchItem, identity: string, messageId: string | null,
     outcome: { status: 'stored', inboundId: 0n, kind: cls.kind, caseOpened: false },
     ...ref,
   };
+}
+
+/**
+ * Pure: the batch in parts, cut before each message that answers one earlier in its part
+ * (a customer's follow-up fetched together with the complaint it follows). Each part is
+ * decided once the part before it is written, so the follow-up finds the case its
+ * complaint opened. Arrival order is kept; a batch without such a message is one part.
+ */
+export function followUpParts(items: readonly BatchItem[]): BatchItem[][] {
+  const parts: BatchItem[][] = [];
+  let part: BatchItem[] = [];
+  let ids = new Set<string>();
+  for (const item of items) {
+    const msg = item.parsed.ok ? item.parsed.message : undefined;
+    if (msg && [msg.inReplyTo, ...msg.references].some((id) => id !== undefined && ids.has(id))) {
+      parts.push(part);
+      part = [];
+      ids = new Set();
+    }
+    part.push(item);
+    if (msg?.messageId) ids.add(msg.messageId);
+  }
+  if (part.length > 0) parts.push(part);
+  return parts;
 }
 
 /** Once ids are reserved: each message's id, and a collision's link to the message that had its Message-ID first. */

@@ -24,6 +24,12 @@ export async function storedIdentities(db: Db, identities: readonly string[], me
     order by id`;
 }
 
+/** Mail already on a case under these Message-IDs: what a follow-up to it threads to. */
+export async function inboundOnCases(db: Db, messageIds: readonly string[]): Promise<{ message_id: string; case_id: bigint; kind: MessageKind; received_at: Date }[]> {
+  if (messageIds.length === 0) return [];
+  return db`select message_id, case_id, kind, received_at from inbound_messages where message_id = any(${[...messageIds]}::text[]) and case_id is not null`;
+}
+
 export async function reserveInbound(tx: Tx, n: number): Promise<bigint[]> {
   if (n === 0) return [];
   const rows = await tx<{ id: bigint }[]>`select nextval('inbound_messages_id_seq') as id from generate_series(1, ${n})`;

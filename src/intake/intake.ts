@@ -10,9 +10,9 @@ import { errorMessage, isRetryable } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { outboundByMessageIds } from '../outbound/outbox-repo.ts';
 import { listStaff } from '../staff/staff-repo.ts';
-import { assignIds, decideBatch, type BatchItem } from './batch.ts';
+import { assignIds, decideBatch, followUpParts, type BatchItem } from './batch.ts';
 import { contentSha256 } from './identity.ts';
-import { insertInbound, reserveInbound, storedIdentities, type InboundInsert } from './inbound-repo.ts';
+import { inboundOnCases, insertInbound, reserveInbound, storedIdentities } from './inbound-repo.ts';
 import { parseMessage } from './parse.ts';
 import { extractThreadKeys } from './thread-keys.ts';
 import type { IntakeInput, IntakeLimits, IntakeOutcome } from './types.ts';
@@ -55,22 +55,11 @@ export async function intakeBatch(deps: IntakeDeps, inputs: readonly IntakeInput
   const items: BatchItem[] = [];
   for (const input of inputs) items.push({ input, parsed: await parseMessage(input.raw, deps.settings.limits), content: contentSha256(input.raw) });
   const outcomes = await deps.sql.begin(async (tx) => {
-    const now = deps.clock.now();
-    const plan = decideBatch(items, await readRound(tx, items), deps.settings, deps.domain.calendar, now);
-    assignIds(plan.stored, await reserveInbound(tx, plan.stored.length));
-    const world = await loadWorld(tx, { ...plan.needs, now });
-    const domain: DomainDeps = { ...deps.domain, now };
-    for (const s of plan.stored) {
-      if (!s.arrival) continue;
-      const arrival: Arrival = { ...s.arrival, inboundId: s.row.id };
-      const effect = routeArrival(world, domain, deps.settings, arrival);
-      s.row.caseId = effect.caseId ?? null;
-      s.outcome = { ...s.outcome, inboundId: s.row.id, ...(effect.reference ? { caseReference: effect.reference } : {}), caseOpened: effect.opened };
-    }
-    deps.hooks?.beforeWrite?.(inputs);
-    await persist(tx, deps.enqueue, world.changes, () => insertInbound(tx, plan.stored.map((s) => s.row)));
+    const written: IntakeOutcome[] = [];
+    // A follow-up that came in the same batch as the message it answers is decided after that one is written.
+    for (const part of followUpParts(items)) written.push(...(await decideAndWrite(deps, tx, part)));
     await afterStore?.(tx, inputs);
-    return plan.outcomes.map((o) => ('row' in o ? { ...o.outcome, inboundId: o.row.id } : o));
+    return written;
   });
   const committedAt = deps.clock.now();
   for (const input of inputs) deps.observe?.messageCommitted(input.source, input.receivedAt, committedAt);
@@ -80,18 +69,38 @@ export async function intakeBatch(deps: IntakeDeps, inputs: readonly IntakeInput
   return outcomes;
 }
 
+/** Read, decide and write one part of a batch inside the batch's transaction. */
+async function decideAndWrite(deps: IntakeDeps, tx: Tx, items: readonly BatchItem[]): Promise<IntakeOutcome[]> {
+  const now = deps.clock.now();
+  const plan = decideBatch(items, await readRound(tx, items), deps.settings, deps.domain.calendar, now);
+  assignIds(plan.stored, await reserveInbound(tx, plan.stored.length));
+  const world = await loadWorld(tx, { ...plan.needs, now });
+  const domain: DomainDeps = { ...deps.domain, now };
+  for (const s of plan.stored) {
+    if (!s.arrival) continue;
+    const arrival: Arrival = { ...s.arrival, inboundId: s.row.id };
+    const effect = routeArrival(world, domain, deps.settings, arrival);
+    s.row.caseId = effect.caseId ?? null;
+    s.outcome = { ...s.outcome, inboundId: s.row.id, ...(effect.reference ? { caseReference: effect.reference } : {}), caseOpened: effect.opened };
+  }
+  deps.hooks?.beforeWrite?.(items.map((it) => it.input));
+  await persist(tx, deps.enqueue, world.changes, () => insertInbound(tx, plan.stored.map((s) => s.row)));
+  return plan.outcomes.map((o) => ('row' in o ? { ...o.outcome, inboundId: o.row.id } : o));
+}
+
 /** What the batch reads before deciding: stored identities, our messages and cases its thread keys name, the staff. */
 async function readRound(tx: Tx, items: readonly BatchItem[]) {
   const messages = items.flatMap((it) => (it.parsed.ok ? [it.parsed.message] : []));
   const keys = messages.map(extractThreadKeys);
-  const ourIds = [...new Set([...keys.flatMap((k) => k.messageIds), ...messages.flatMap((m) => (m.deliveryReport?.originalMessageId ? [m.deliveryReport.originalMessageId] : []))])];
-  const [stored, outbound, cases, staff] = await Promise.all([
+  const named = [...new Set([...keys.flatMap((k) => k.messageIds), ...messages.flatMap((m) => (m.deliveryReport?.originalMessageId ? [m.deliveryReport.originalMessageId] : []))])];
+  const [stored, outbound, inbound, cases, staff] = await Promise.all([
     storedIdentities(tx, items.map((it) => (it.parsed.ok ? it.parsed.message.identity : it.parsed.identity)), items.flatMap((it) => (it.parsed.ok ? it.parsed.message.messageId : it.parsed.messageId) ?? [])),
-    outboundByMessageIds(tx, ourIds),
-    caseKeys(tx, { tokens: [...new Set(keys.flatMap((k) => [...k.tokens, ...k.referencesWithToken.map((r) => r.token)]))], references: [...new Set(keys.flatMap((k) => k.namedReferences))], outboundMessageIds: ourIds }),
+    outboundByMessageIds(tx, named),
+    inboundOnCases(tx, named),
+    caseKeys(tx, { tokens: [...new Set(keys.flatMap((k) => [...k.tokens, ...k.referencesWithToken.map((r) => r.token)]))], references: [...new Set(keys.flatMap((k) => k.namedReferences))], messageIds: named }),
     listStaff(tx),
   ]);
-  return { stored, threads: { outbound, cases }, staff };
+  return { stored, threads: { outbound, inbound, cases }, staff };
 }
 
 /**
@@ -135,7 +144,7 @@ async function quarantineAfterFailure(deps: IntakeDeps, input: IntakeInput, reas
   const messageId = (parsed.ok ? parsed.message.messageId : parsed.messageId) ?? null;
   const item: BatchItem = { input, parsed: { ok: false, identity, rawSha256: parsed.ok ? parsed.message.rawSha256 : parsed.rawSha256, size: input.raw.length, reason, limitBreaches: [], ...(messageId ? { messageId } : {}) }, content: contentSha256(input.raw) };
   return deps.sql.begin(async (tx) => {
-    const plan = decideBatch([item], { stored: await storedIdentities(tx, [identity], messageId ? [messageId] : []), threads: { outbound: [], cases: [] }, staff: [] }, deps.settings, deps.domain.calendar, deps.clock.now());
+    const plan = decideBatch([item], { stored: await storedIdentities(tx, [identity], messageId ? [messageId] : []), threads: { outbound: [], inbound: [], cases: [] }, staff: [] }, deps.settings, deps.domain.calendar, deps.clock.now());
     assignIds(plan.stored, await reserveInbound(tx, plan.stored.length));
     await Promise.all(insertInbound(tx, plan.stored.map((s) => s.row)));
     await afterStore?.(tx, [input]);
