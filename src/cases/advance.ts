@@ -5,7 +5,9 @@ import { advance, type EventContext } from './apply.ts';
 import type { Decision } from './decision.ts';
 import type { LifecycleEvent } from './lifecycle.ts';
 import { persist, type EnqueueSends } from './writer.ts';
-import type { DomainDeps, World } from './world.ts';
+import type { CaseIntakeSettings, NewComplaint } from './case-intake.ts';
+import { openForCustomer, type StaffOpening } from './staff-opened.ts';
+import type { CaseState, DomainDeps, World } from './world.ts';
 import { loadWorld } from './world-repo.ts';
 
 export type { EventContext } from './apply.ts';
@@ -39,4 +41,29 @@ export async function actOnCase<T>(tx: Tx, deps: CaseDeps, caseId: bigint, decid
   const result = decideOn(world, { ...deps.domain, now });
   await persist(tx, deps.enqueue, world.changes);
   return result;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The use case of `redress case open`: a complaint staff took by phone, portal or letter
+ * becomes a case (load the customer and the caps, decide purely, write), in the caller's
+ * transaction.
+ */
+export async function openComplaint(tx: Tx, deps: CaseDeps, settings: CaseIntakeSettings, c: NewComplaint, o: StaffOpening): Promise<CaseState> {
+  const now = deps.clock.now();
+  const address = c.from.address;
+  const world = await loadWorld(tx, {
+    caseIds: [],
+    customerEmails: [address],
+    reserve: { cases: 1, customers: 1 },
+    recipients: [address],
+    senders: [address],
+    summaryKeys: [`alert-cap:${address}:${deps.domain.calendar.localDate(now)}`],
+    now,
+    repeatSince: new Date(c.receivedAt.getTime() - settings.repeatWindowDays * DAY_MS),
+  });
+  const kase = openForCustomer(world, { ...deps.domain, now }, settings, c, o);
+  await persist(tx, deps.enqueue, world.changes);
+  return kase;
 }

@@ -1,8 +1,9 @@
 import { COMMAND_VERBS, looksLikeCommand, parseCommand } from '../staff/commands.ts';
 import { CUSTOMER_REPLY_KINDS, type CustomerReplyKind } from '../vocabulary.ts';
 import { advance, noticeToStaff, type EventContext } from './apply.ts';
-import { openCase, recordOnCase, type Arrival, type CaseIntakeSettings } from './case-intake.ts';
+import { complaintOf, openCase, recordOnCase, type Arrival, type CaseIntakeSettings } from './case-intake.ts';
 import { runStaffCommand } from './staff-actions.ts';
+import { openForwarded } from './staff-opened.ts';
 import { caseOf, type DomainDeps, type World } from './world.ts';
 
 export type { Arrival, Collision } from './case-intake.ts';
@@ -29,7 +30,7 @@ function route(world: World, deps: DomainDeps, settings: CaseIntakeSettings, a: 
   const ctx = eventContext(a);
   const { kind } = a.cls;
   if (kind === 'complaint') {
-    const kase = openCase(world, deps, settings, a);
+    const kase = openCase(world, deps, settings, complaintOf(a));
     advance(world, deps, kase.id, { type: 'opened' }, ctx);
     refuseCommandFromCustomer(world, deps, kase.id, a);
     return { caseId: kase.id, reference: kase.reference, opened: true };
@@ -40,6 +41,7 @@ function route(world: World, deps: DomainDeps, settings: CaseIntakeSettings, a: 
     world.changes.bounced.push({ outboundId: a.bounceOf.outboundId, error: r.diagnostic ?? r.status ?? 'bounced' });
   }
   if (target === undefined) {
+    if (kind === 'staff' && a.forwarded) return openForwarded(world, deps, settings, a);
     if (kind === 'staff') commandWithoutCase(world, deps, a);
     else refuseUnauthenticatedStaffMail(world, deps, a);
     return { opened: false };

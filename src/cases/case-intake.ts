@@ -1,4 +1,5 @@
-import type { Classification, ParsedMessage } from '../mail/message.ts';
+import type { Address, Classification, ComplaintSignals, ParsedMessage } from '../mail/message.ts';
+import type { Channel } from '../vocabulary.ts';
 import type { CaseFacts } from './decision.ts';
 import { newCaseFacts } from './decision.ts';
 import { flagsFromSignals, isPriority } from './flags.ts';
@@ -24,6 +25,28 @@ export interface Arrival {
   mentioned?: bigint;
   /** For a bounce of one of our messages: that message and its case. */
   bounceOf?: { outboundId: bigint; caseId: bigint | null };
+  /** For a staff member's `#open` that names no case: the customer's email they forwarded. */
+  forwarded?: Forwarded;
+}
+
+/** What a staff member's `#open` forward holds (read by the intake). */
+export interface Forwarded {
+  /** The customer's email inside it; undefined when the forward holds none that names a sender. */
+  original?: {
+    from: Address;
+    subject: string;
+    /** When it reached staff: the clocks run from here. */
+    receivedAt: Date;
+    /** Where that time was read: the attached message's delivery stamp or Date, the forwarded Date/Sent line, or (none believable) the forward's own arrival. */
+    receivedFrom: 'received' | 'date' | 'forwarded-date' | 'forward';
+    signals: ComplaintSignals;
+    messageId?: string;
+    how: 'attached' | 'inline';
+  };
+  /** The attached original, stored as a message of its own: the case opens with it. */
+  storedAs?: () => bigint;
+  /** The attached original was stored before and is on this case already: nothing to open. */
+  alreadyOn?: bigint;
 }
 
 export interface Collision {
@@ -33,48 +56,81 @@ export interface Collision {
 
 const DAY_MS = 86_400_000;
 
+/** A complaint about to become a case, however it reached us. */
+export interface NewComplaint {
+  /** Who complained: the sender of an email, or the customer staff took it from. */
+  from: Address;
+  subject: string;
+  receivedAt: Date;
+  channel: Channel;
+  signals?: ComplaintSignals;
+  /** Who opened the case, for the record: `customer:ADDRESS`, or `staff:ADDRESS` for one staff took down or forwarded. */
+  actor: string;
+  /** The message the complaint arrived as (the customer's own, or the staff member's forward). */
+  inboundId?: bigint;
+  /** Its Message-ID: our answers reply to it. */
+  messageId?: string;
+  /** More for the record of the opening: who took it down, how, what the customer said. */
+  record?: Record<string, unknown>;
+}
+
+/** A complaint that arrived by email, as the case it opens. */
+export function complaintOf(a: Arrival): NewComplaint {
+  return {
+    from: a.msg.from!,
+    subject: a.msg.subject,
+    receivedAt: a.receivedAt,
+    channel: 'email',
+    ...(a.cls.signals ? { signals: a.cls.signals } : {}),
+    actor: `customer:${a.msg.from!.address}`,
+    inboundId: a.inboundId,
+    ...(a.msg.messageId ? { messageId: a.msg.messageId } : {}),
+  };
+}
+
 /** A new complaint becomes a case: customer (and representative, R9), flags (R2, R6, R8), history (R18). */
-export function openCase(world: World, deps: DomainDeps, settings: CaseIntakeSettings, a: Arrival): CaseState {
-  const signals = a.cls.signals;
-  const sender = customerByEmail(world, a.msg.from!.address, a.msg.from?.name);
+export function openCase(world: World, deps: DomainDeps, settings: CaseIntakeSettings, c: NewComplaint): CaseState {
+  const signals = c.signals;
+  const sender = customerByEmail(world, c.from.address, c.from.name);
   const third = signals?.thirdParty;
   const customer = third ? namedCustomer(world, third.customerName, third.customerEmail) : sender;
   if (signals && signals.preferredFormat !== 'text' && customer.preferredFormat !== signals.preferredFormat) {
     customer.preferredFormat = signals.preferredFormat;
     world.changes.customers.add(customer);
   }
-  const since = a.receivedAt.getTime() - settings.repeatWindowDays * DAY_MS;
+  const since = c.receivedAt.getTime() - settings.repeatWindowDays * DAY_MS;
   const history = world.earlier.get(customer.id) ?? [];
-  const earlier = history.filter((t) => t.getTime() >= since && t.getTime() < a.receivedAt.getTime()).length;
-  world.earlier.set(customer.id, [...history, a.receivedAt]);
-  if (third) world.earlier.set(sender.id, [...(world.earlier.get(sender.id) ?? []), a.receivedAt]);
+  const earlier = history.filter((t) => t.getTime() >= since && t.getTime() < c.receivedAt.getTime()).length;
+  world.earlier.set(customer.id, [...history, c.receivedAt]);
+  if (third) world.earlier.set(sender.id, [...(world.earlier.get(sender.id) ?? []), c.receivedAt]);
   const flags = signals ? flagsFromSignals(signals, earlier, settings.repeatThreshold) : [];
   const slot = world.reserved.cases.shift();
   if (!slot) throw new Error('no case number was reserved for this complaint');
-  const facts: CaseFacts = { ...newCaseFacts(a.receivedAt), flags, priority: isPriority(flags) };
+  const facts: CaseFacts = { ...newCaseFacts(c.receivedAt), flags, priority: isPriority(flags) };
   const kase: CaseState = {
     id: slot.id,
-    reference: formatReference(yearIn(a.receivedAt, settings.timeZone), Number(slot.number)),
+    reference: formatReference(yearIn(c.receivedAt, settings.timeZone), Number(slot.number)),
     token: slot.token,
     customerId: customer.id,
     representativeId: third ? sender.id : null,
-    subject: a.msg.subject.replaceAll('\u0000', '').slice(0, 500),
-    receivedAt: a.receivedAt,
+    subject: c.subject.replaceAll('\u0000', '').slice(0, 500),
+    receivedAt: c.receivedAt,
+    channel: c.channel,
     isNew: true,
     facts,
     deadlines: [],
     thread: { conversation: [], lastInbound: null, firstStaff: null },
   };
-  if (a.msg.messageId) hearFrom(kase, a.msg.messageId);
+  if (c.messageId) hearFrom(kase, c.messageId);
   world.cases.set(kase.id, kase);
   world.changes.cases.add(kase);
   world.changes.history.push({
     caseId: kase.id,
-    at: a.receivedAt,
-    actor: `customer:${a.msg.from!.address}`,
+    at: c.receivedAt,
+    actor: c.actor,
     event: 'case.opened',
-    data: { reference: kase.reference, flags, priority: facts.priority, evidence: signals?.evidence ?? [], earlierComplaints: earlier, thirdParty: third ?? null },
-    inboundMessageId: a.inboundId,
+    data: { reference: kase.reference, flags, priority: facts.priority, evidence: signals?.evidence ?? [], earlierComplaints: earlier, thirdParty: third ?? null, ...(c.record ?? {}) },
+    ...(c.inboundId !== undefined ? { inboundMessageId: c.inboundId } : {}),
   });
   return kase;
 }

@@ -1,6 +1,6 @@
 import { jsonb } from '../db/json.ts';
 import type { Db, Tx } from '../db/pool.ts';
-import type { CaseStatus, OwnerRole } from '../vocabulary.ts';
+import type { CaseStatus, Channel, OwnerRole } from '../vocabulary.ts';
 import type { CaseFacts } from './decision.ts';
 
 /** Every statement on `cases`. */
@@ -83,6 +83,8 @@ export interface CaseRecord {
   representativeId: bigint | null;
   subject: string;
   receivedAt: Date;
+  /** How the complaint reached us (email, phone, portal, letter). */
+  channel: Channel;
   facts: CaseFacts;
 }
 
@@ -90,7 +92,7 @@ export interface CaseRecord {
 export async function lockCases(tx: Tx, ids: readonly bigint[]): Promise<CaseRecord[]> {
   if (ids.length === 0) return [];
   const rows = await tx<Record<string, unknown>[]>`
-    select id, reference, token, customer_id, representative_id, subject, ${tx(Object.values(FACT_COLUMNS))}
+    select id, reference, token, customer_id, representative_id, subject, channel, ${tx(Object.values(FACT_COLUMNS))}
     from cases where id = any(${ids.map(String)}::bigint[]) order by id for update`;
   return rows.map((row) => ({
     id: row.id as bigint,
@@ -100,6 +102,7 @@ export async function lockCases(tx: Tx, ids: readonly bigint[]): Promise<CaseRec
     representativeId: row.representative_id as bigint | null,
     subject: row.subject as string,
     receivedAt: row.received_at as Date,
+    channel: row.channel as Channel,
     facts: Object.fromEntries(FACT_KEYS.map((k) => [k, row[FACT_COLUMNS[k]]])) as unknown as CaseFacts,
   }));
 }
@@ -160,6 +163,7 @@ export interface NewCaseRow {
   representativeId: bigint | null;
   subject: string;
   receivedAt: Date;
+  channel: Channel;
   facts: CaseFacts;
 }
 
@@ -169,11 +173,11 @@ const FACT_NAMES = Object.values(FACT_COLUMNS).join(', ');
 /** New cases in one statement (one JSON parameter). */
 export function insertCases(tx: Tx, rows: readonly NewCaseRow[]): Promise<unknown> {
   if (rows.length === 0) return Promise.resolve();
-  const json = rows.map((r) => ({ id: r.id, reference: r.reference, token: r.token, customer_id: r.customerId, representative_id: r.representativeId, subject: r.subject, ...factValues(r.facts) }));
+  const json = rows.map((r) => ({ id: r.id, reference: r.reference, token: r.token, customer_id: r.customerId, representative_id: r.representativeId, subject: r.subject, channel: r.channel, ...factValues(r.facts) }));
   return tx.unsafe(
-    `insert into cases (id, reference, token, customer_id, representative_id, subject, ${FACT_NAMES})
-     select id, reference, token, customer_id, representative_id, subject, ${FACT_NAMES}
-     from jsonb_to_recordset($1::jsonb) as v(id bigint, reference text, token text, customer_id bigint, representative_id bigint, subject text, ${FACT_RECORD})`,
+    `insert into cases (id, reference, token, customer_id, representative_id, subject, channel, ${FACT_NAMES})
+     select id, reference, token, customer_id, representative_id, subject, channel, ${FACT_NAMES}
+     from jsonb_to_recordset($1::jsonb) as v(id bigint, reference text, token text, customer_id bigint, representative_id bigint, subject text, channel text, ${FACT_RECORD})`,
     [jsonb(json)],
   );
 }

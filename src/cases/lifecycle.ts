@@ -1,15 +1,17 @@
 import { adrNoticeOwed, type DeadlineKind } from '../policy/deadlines.ts';
-import type { StaffCommand } from '../staff/commands.ts';
+import type { AcknowledgementChannel, StaffCommand } from '../staff/commands.ts';
 import type { StaffRole } from '../vocabulary.ts';
 import { alert, decision, directorPending, type CaseFacts, type Decision, type HistoryIntent, type SendIntent } from './decision.ts';
-import { staffCommand, type LocalDay } from './staff-decisions.ts';
+import { acknowledgedBy, staffCommand, type LocalDay } from './staff-decisions.ts';
 
 export type { Audience, CaseFacts, Decision, HistoryIntent, SendIntent } from './decision.ts';
 
 export type CustomerMessageKind = 'reply' | 'confirmation' | 'not_resolved' | 'deadlock_request';
 
 export type LifecycleEvent =
-  | { type: 'opened' }
+  /** A new case. `acknowledgedBy` phone: staff acknowledged it themselves, so no acknowledgement email (an 'acknowledged' event follows). `receipt`: the staff member who opened it by email is answered. */
+  | { type: 'opened'; acknowledgedBy?: AcknowledgementChannel; receipt?: SendIntent }
+  | { type: 'acknowledged'; by: AcknowledgementChannel }
   | { type: 'customer_message'; kind: CustomerMessageKind }
   | { type: 'staff_command'; command: StaffCommand; staff: { email: string; role: StaffRole; id: bigint }; channel: 'email' | 'cli'; letterDay?: LocalDay }
   | { type: 'deadline_due'; kind: DeadlineKind }
@@ -25,7 +27,9 @@ export type LifecycleEvent =
 export function decide(f: CaseFacts, e: LifecycleEvent, now: Date): Decision {
   switch (e.type) {
     case 'opened':
-      return opened(f, now);
+      return opened(f, now, e.acknowledgedBy, e.receipt);
+    case 'acknowledged':
+      return acknowledgedBy(f, e.by, now);
     case 'customer_message':
       return customerMessage(f, e.kind, now);
     case 'staff_command':
@@ -71,9 +75,10 @@ export function decide(f: CaseFacts, e: LifecycleEvent, now: Date): Decision {
   }
 }
 
-/** R1 acknowledge at once (R2 asks for what is missing), R4 review, R6 technical referral, R8 priority. */
-function opened(f: CaseFacts, now: Date): Decision {
-  const sends: SendIntent[] = [{ kind: 'ack', to: 'sender', automatic: true, data: { missingInfo: f.flags.includes('missing_facts') } }];
+/** R1 acknowledge at once (R2 asks for what is missing) unless staff did by phone, R4 review, R6 technical referral, R8 priority. */
+function opened(f: CaseFacts, now: Date, acknowledgedBy: AcknowledgementChannel | undefined, receipt: SendIntent | undefined): Decision {
+  const sends: SendIntent[] = acknowledgedBy ? [] : [{ kind: 'ack', to: 'sender', automatic: true, data: { missingInfo: f.flags.includes('missing_facts') } }];
+  if (receipt) sends.push(receipt);
   const history: HistoryIntent[] = [];
   const patch: Partial<CaseFacts> = { lastCustomerContactAt: now };
   if (f.flags.includes('technical')) {

@@ -1,4 +1,4 @@
-import type { StaffCommand } from '../staff/commands.ts';
+import type { AcknowledgementChannel, StaffCommand } from '../staff/commands.ts';
 import type { StaffRole } from '../vocabulary.ts';
 import type { DeadlineKind } from '../policy/deadlines.ts';
 import { isOpen } from '../vocabulary.ts';
@@ -102,7 +102,17 @@ function commandEffect(f: CaseFacts, c: StaffCommand, staff: { id: bigint }, now
       return unflag(f, c.flag);
     case 'confirmed-by-post':
       return confirmedByPost(f, c.on, letterDay, now);
+    case 'acknowledged':
+      return acknowledgedBy(f, c.by, now);
+    case 'open':
+      return decision({ error: 'this case exists already: #open opens a case for a complaint that is on none (forward it without the case reference); to add something to this case, use #note' });
   }
+}
+
+/** R1 met by phone ("via telephone or email"): the acknowledgement deadline is kept now, and the record says how. */
+export function acknowledgedBy(f: CaseFacts, channel: AcknowledgementChannel, now: Date): Decision {
+  if (f.acknowledgedAt) return decision({ error: `the complaint was already acknowledged (${f.acknowledgedAt.toISOString()}); nothing to record` });
+  return decision({ patch: { acknowledgedAt: now }, kept: ['ack'], history: [{ event: 'acknowledged', data: { rule: 'R1', channel } }] });
 }
 
 /** Undoes a closure made in error: the case is open again and its deadlines are planned afresh. */

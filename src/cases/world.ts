@@ -2,7 +2,7 @@ import type { HistoryDraft, PlannedMessage } from '../outbound/intents.ts';
 import type { CaseThread, OutboxContext, SendLedger, StaffMember } from '../outbound/planner.ts';
 import type { BusinessCalendar } from '../policy/calendar.ts';
 import type { PolicySettings } from '../policy/settings.ts';
-import type { DeadlineStatus, Format, IntakeSource, MessageKind } from '../vocabulary.ts';
+import type { Channel, DeadlineStatus, Format, IntakeSource, MessageKind } from '../vocabulary.ts';
 import type { CaseFacts } from './decision.ts';
 
 /**
@@ -56,6 +56,8 @@ export interface CaseState {
   representativeId: bigint | null;
   subject: string;
   receivedAt: Date;
+  /** How the complaint reached us: email, or phone, portal or letter taken down by staff. */
+  channel: Channel;
   isNew: boolean;
   facts: CaseFacts;
   /** Its pending deadlines (and those resolved while deciding, which stay here with their new status). */

@@ -8,7 +8,7 @@ import { actOnCase } from '../cases/advance.ts';
 import { runStaffCommand } from '../cases/staff-actions.ts';
 import { findStaffByEmail, type StaffRow } from '../staff/staff-repo.ts';
 
-export const CASE_ACTIONS = ['resolve', 'note', 'reply', 'escalate', 'flag', 'unflag', 'deadlock', 'refuse-deadlock', 'withdrawn', 'reopen', 'assign', 'confirmed'] as const;
+export const CASE_ACTIONS = ['resolve', 'note', 'reply', 'escalate', 'flag', 'unflag', 'deadlock', 'refuse-deadlock', 'withdrawn', 'reopen', 'assign', 'confirmed', 'acknowledged'] as const;
 
 export interface CaseActionOptions {
   outcomeFile?: string;
@@ -45,7 +45,7 @@ function postedOn(opts: CaseActionOptions): string {
   return opts.on;
 }
 
-async function actionText(opts: CaseActionOptions): Promise<string | undefined> {
+export async function actionText(opts: Pick<CaseActionOptions, 'outcomeFile' | 'text' | 'textFile'>): Promise<string | undefined> {
   const file = opts.outcomeFile ?? opts.textFile;
   if (file) {
     const text = (await fs.readFile(file, 'utf8')).trim();

@@ -4,6 +4,7 @@ import type { Config } from '../config.ts';
 import { RedressError } from '../errors.ts';
 import { exportCase, type ExportReport, type ExportTarget } from '../export/export-case.ts';
 import { CASE_ACTIONS, runCaseAction, type CaseActionOptions } from './case-actions.ts';
+import { describeOpened, runCaseOpen, TAKEN_CHANNELS, type CaseOpenOptions } from './case-open.ts';
 import { positiveInt, table, toJson } from './output.ts';
 import { withApp } from './with-app.ts';
 
@@ -29,8 +30,10 @@ export function caseCommands(program: Command, config: () => Config): void {
 
   program
     .command('case')
-    .description(`show one case (with --json: its customer, flags, messages and history), act on it (${CASE_ACTIONS.join(', ')}), or export its case file for the Ombudsman (export --out DIR | --zip FILE)`)
-    .argument('<reference>', 'case reference, e.g. CMP-2026-000042')
+    .description(
+      `show one case (with --json: its customer, flags, messages and history), act on it (${CASE_ACTIONS.join(', ')}), export its case file for the Ombudsman (export --out DIR | --zip FILE), or open one for a complaint taken by phone, portal or letter (case open --channel ...)`,
+    )
+    .argument('<reference>', 'case reference, e.g. CMP-2026-000042; or open')
     .argument('[action]', `one of ${CASE_ACTIONS.join(', ')}, or export`)
     .argument('[args...]', 'escalate supervisor|engineering|director; flag NAME; unflag NAME; refuse-deadlock timely|vexatious|jurisdiction; or the text')
     .option('--json', 'print JSON')
@@ -42,7 +45,22 @@ export function caseCommands(program: Command, config: () => Config): void {
     .option('--on <date>', 'confirmed --by-post: the date of the letter, YYYY-MM-DD')
     .option('--out <dir>', 'export: write the case file into this new or empty folder')
     .option('--zip <file>', 'export: write the case file as this new zip file')
-    .action(async (reference: string, action: string | undefined, args: string[], opts: CaseActionOptions & ExportOptions & { json?: boolean }) => {
+    .option('--channel <channel>', `open: how the complaint came (${TAKEN_CHANNELS.join(', ')})`)
+    .option('--customer <email>', "open: the customer's email address")
+    .option('--name <name>', "open: the customer's name")
+    .option('--received-at <time>', 'open: when it was received, e.g. 2026-09-04T16:55 (business time zone) or an ISO instant; default now')
+    .option('--subject <subject>', 'open: what the complaint is about')
+    .option('--acknowledged-by <channel>', 'open: you acknowledged it yourself (phone): no acknowledgement email (R1)')
+    .action(async (reference: string, action: string | undefined, args: string[], opts: CaseActionOptions & ExportOptions & CaseOpenOptions & { json?: boolean }) => {
+      if (reference === 'open') {
+        if (action !== undefined) throw new RedressError('invalid_input', `case open takes options only (--channel, --customer, --subject, --text, --by ...), got ${JSON.stringify([action, ...args].join(' '))}`);
+        const out = await withApp(config, async (app) => {
+          const opened = await runCaseOpen(app, opts);
+          return opts.json ? toJson(opened) : describeOpened(opened, app.lifecycle.domain.calendar);
+        });
+        process.stdout.write(`${out}\n`);
+        return;
+      }
       if (action === 'export') {
         const report = await withApp(config, (app) => exportCase({ sql: app.db.sql, organisation: app.config.ORGANISATION_NAME }, reference, exportTarget(opts), app.clock.now()));
         process.stdout.write(opts.json ? `${toJson(report)}\n` : `${describeExport(report)}\n`);

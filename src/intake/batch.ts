@@ -6,9 +6,10 @@ import { collisionIdentity } from './identity.ts';
 import type { InboundInsert, StoredIdentity } from './inbound-repo.ts';
 import type { IntakeSettings } from './intake.ts';
 import { judgeSender } from './sender-auth.ts';
+import { forwardOpening, opensCase } from './forward-opening.ts';
 import { extractThreadKeys } from './thread-keys.ts';
 import { lookupThread, type ThreadIndex } from './threading.ts';
-import type { IntakeInput, IntakeOutcome, ParseResult } from './types.ts';
+import type { ComplaintSignals, IntakeInput, IntakeOutcome, ParseResult } from './types.ts';
 
 /** One message of a batch, parsed. */
 export interface BatchItem {
@@ -16,6 +17,8 @@ export interface BatchItem {
   parsed: ParseResult;
   /** sha256 after the delivery trace: what tells two deliveries of one message from two messages. */
   content: string;
+  /** The customer's email attached to a staff member's `#open` forward, parsed like any message. */
+  attached?: { raw: Buffer; parsed: ParseResult; content: string };
 }
 
 /** What the read round found. */
@@ -32,6 +35,8 @@ export interface StoredPlan {
   outcome: IntakeOutcome;
   /** The earlier message under the same Message-ID, when this one is a different message (a collision). */
   first?: { id: () => bigint; from: string | null };
+  /** The original attached to a staff member's `#open`, stored beside the forward and filed on the case it opens. */
+  companion?: StoredPlan;
 }
 
 export interface BatchPlan {
@@ -48,6 +53,7 @@ interface Known {
   kind: IntakeOutcome['kind'];
   from: string | null;
   content: string | null;
+  caseId: bigint | null;
 }
 
 const DAY_MS = 86_400_000;
@@ -58,27 +64,38 @@ const DAY_MS = 86_400_000;
  * Message-ID with other content is stored as its own message, each new message classified.
  * It also says what the domain must load and reserve to act on them.
  */
-export function decideBatch(items: readonly BatchItem[], read: BatchRead, settings: IntakeSettings, calendar: Pick<BusinessCalendar, 'localDate'>, now: Date): BatchPlan {
-  const known: Known[] = read.stored.map((r) => ({ id: () => r.id, identity: r.identity, messageId: r.message_id, kind: r.kind, from: r.from_address, content: r.content_sha256 }));
+export function decideBatch(items: readonly BatchItem[], read: BatchRead, settings: IntakeSettings, calendar: Pick<BusinessCalendar, 'localDate' | 'atLocal'>, now: Date): BatchPlan {
+  const known: Known[] = read.stored.map((r) => ({ id: () => r.id, identity: r.identity, messageId: r.message_id, kind: r.kind, from: r.from_address, content: r.content_sha256, caseId: r.case_id }));
   const staff = new Set(read.staff.map((s) => s.email));
   const plan: BatchPlan = { outcomes: [], stored: [], needs: emptyNeeds() };
   for (const item of items) {
     const identity = item.parsed.ok ? item.parsed.message.identity : item.parsed.identity;
     const messageId = (item.parsed.ok ? item.parsed.message.messageId : item.parsed.messageId) ?? null;
-    const candidates = known.filter((k) => k.identity === identity || (messageId !== null && k.messageId === messageId));
-    const same = candidates.find((k) => k.content === item.content || k.content === null);
+    const { same, first } = match(known, identity, messageId, item.content);
     if (same) {
       plan.outcomes.push({ status: 'duplicate', inboundId: same.id(), kind: same.kind, caseOpened: false });
       continue;
     }
-    const first = candidates.find((k) => k.identity === identity);
     const stored = storedPlan(item, first ? collisionIdentity(identity, item.content) : identity, messageId, read, settings, staff, first);
+    if (stored.arrival?.cls.kind === 'staff' && stored.arrival.cls.caseId === undefined && item.parsed.ok && opensCase(item.parsed.message.newText)) {
+      const opening = forwardOpening({ ...item, msg: item.parsed.message }, (i, m, c) => match(known, i, m, c), calendar.atLocal, settings.missingFactsMinWords);
+      stored.arrival.forwarded = opening.forwarded;
+      if (opening.companion) stored.companion = opening.companion;
+    }
     plan.outcomes.push(stored);
-    plan.stored.push(stored);
-    known.push({ id: () => stored.row.id, identity: stored.row.identity, messageId, kind: stored.outcome.kind, from: item.parsed.ok ? (item.parsed.message.from?.address ?? null) : null, content: item.content });
+    for (const s of [stored, ...(stored.companion ? [stored.companion] : [])]) {
+      plan.stored.push(s);
+      known.push({ id: () => s.row.id, identity: s.row.identity, messageId: s.row.messageId, kind: s.outcome.kind, from: s.row.parsed?.msg.from?.address ?? null, content: s.row.contentSha256, caseId: null });
+    }
     if (stored.arrival) addNeeds(plan.needs, stored.arrival, settings, calendar, now);
   }
   return plan;
+}
+
+/** What is known under an identity or Message-ID: the same message (a duplicate), and another that holds the identity (a collision). */
+function match(known: readonly Known[], identity: string, messageId: string | null, content: string): { same?: Known; first?: Known } {
+  const candidates = known.filter((k) => k.identity === identity || (messageId !== null && k.messageId === messageId));
+  return { same: candidates.find((k) => k.content === content || k.content === null), first: candidates.find((k) => k.identity === identity) };
 }
 
 function storedPlan(item: BatchItem, identity: string, messageId: string | null, read: BatchRead, settings: IntakeSettings, staff: ReadonlySet<string>, first: Known | undefined): StoredPlan {
@@ -111,7 +128,8 @@ function storedPlan(item: BatchItem, identity: string, messageId: string | null,
 
 /**
  * Pure: the batch in parts, cut before each message that answers one earlier in its part
- * (a customer's follow-up fetched together with the complaint it follows). Each part is
+ * (a customer's follow-up fetched together with the complaint it follows), or forwards it
+ * with `#open` (staff forwarding mail the customer also sent us). Each part is
  * decided once the part before it is written, so the follow-up finds the case its
  * complaint opened. Arrival order is kept; a batch without such a message is one part.
  */
@@ -121,7 +139,8 @@ export function followUpParts(items: readonly BatchItem[]): BatchItem[][] {
   let ids = new Set<string>();
   for (const item of items) {
     const msg = item.parsed.ok ? item.parsed.message : undefined;
-    if (msg && [msg.inReplyTo, ...msg.references].some((id) => id !== undefined && ids.has(id))) {
+    const forwarded = item.attached?.parsed.ok ? item.attached.parsed.message.messageId : undefined;
+    if (msg && [msg.inReplyTo, ...msg.references, forwarded].some((id) => id !== undefined && ids.has(id))) {
       parts.push(part);
       part = [];
       ids = new Set();
@@ -153,24 +172,35 @@ function emptyNeeds(): BatchPlan['needs'] {
 /** What acting on an arrival may read or create: its cases, its customers, the caps of its sender. */
 function addNeeds(needs: BatchPlan['needs'], a: Omit<Arrival, 'inboundId'>, settings: IntakeSettings, calendar: Pick<BusinessCalendar, 'localDate'>, now: Date): void {
   const n = needs as { -readonly [K in keyof typeof needs]: (typeof needs)[K] } & { caseIds: bigint[]; customerEmails: string[]; recipients: string[]; senders: string[]; summaryKeys: string[] };
-  for (const id of [a.cls.caseId, a.mentioned, a.bounceOf?.caseId ?? undefined]) if (id !== undefined && id !== null) n.caseIds.push(id);
+  for (const id of [a.cls.caseId, a.mentioned, a.bounceOf?.caseId ?? undefined, a.forwarded?.alreadyOn]) if (id !== undefined && id !== null) n.caseIds.push(id);
   const from = a.msg.from?.address;
-  if (from) {
-    n.senders.push(from);
-    n.recipients.push(from);
-    n.summaryKeys.push(`alert-cap:${from}:${calendar.localDate(now)}`);
-  }
+  const sender = (address: string) => {
+    n.senders.push(address);
+    n.recipients.push(address);
+    n.summaryKeys.push(`alert-cap:${address}:${calendar.localDate(now)}`);
+  };
+  if (from) sender(from);
   const returnPath = a.msg.headers['return-path']?.[0]?.replace(/[<>\s]/g, '').toLowerCase();
   for (const r of [a.envelopeFrom, returnPath]) if (r) n.recipients.push(r);
-  if (a.cls.kind !== 'complaint' || !from) return;
+  const opens = opening(a);
+  if (!opens) return;
+  if (opens.from !== from) sender(opens.from);
   n.reserve.cases += 1;
   n.reserve.customers += 1;
-  n.customerEmails.push(from);
-  const third = a.cls.signals?.thirdParty;
+  n.customerEmails.push(opens.from);
+  const third = opens.signals?.thirdParty;
   if (third) {
     n.reserve.customers += 1;
     if (third.customerEmail) n.customerEmails.push(third.customerEmail.toLowerCase());
   }
-  const since = new Date(a.receivedAt.getTime() - settings.repeatWindowDays * DAY_MS);
+  const since = new Date(opens.receivedAt.getTime() - settings.repeatWindowDays * DAY_MS);
   if (since < n.repeatSince) n.repeatSince = since;
+}
+
+/** The complaint an arrival may open a case for: its own, or the customer's email a staff member forwarded with `#open`. */
+function opening(a: Omit<Arrival, 'inboundId'>): { from: string; signals?: ComplaintSignals; receivedAt: Date } | undefined {
+  const from = a.msg.from?.address;
+  if (a.cls.kind === 'complaint' && from) return { from, ...(a.cls.signals ? { signals: a.cls.signals } : {}), receivedAt: a.receivedAt };
+  const original = a.forwarded?.alreadyOn === undefined ? a.forwarded?.original : undefined;
+  return original ? { from: original.from.address, signals: original.signals, receivedAt: original.receivedAt } : undefined;
 }

@@ -15,6 +15,7 @@ import { contentSha256 } from './identity.ts';
 import { inboundOnCases, insertInbound, reserveInbound, storedIdentities } from './inbound-repo.ts';
 import { parseMessage } from './parse.ts';
 import { extractThreadKeys } from './thread-keys.ts';
+import { attachedOriginalRaw } from './forward-opening.ts';
 import type { IntakeInput, IntakeLimits, IntakeOutcome } from './types.ts';
 
 export interface IntakeSettings extends CaseIntakeSettings {
@@ -53,7 +54,7 @@ export type BatchAfterStore = (tx: Tx, stored: readonly IntakeInput[]) => Promis
  */
 export async function intakeBatch(deps: IntakeDeps, inputs: readonly IntakeInput[], afterStore?: BatchAfterStore): Promise<IntakeOutcome[]> {
   const items: BatchItem[] = [];
-  for (const input of inputs) items.push({ input, parsed: await parseMessage(input.raw, deps.settings.limits), content: contentSha256(input.raw) });
+  for (const input of inputs) items.push(await batchItem(input, deps.settings.limits));
   const outcomes = await deps.sql.begin(async (tx) => {
     const written: IntakeOutcome[] = [];
     // A follow-up that came in the same batch as the message it answers is decided after that one is written.
@@ -81,6 +82,7 @@ async function decideAndWrite(deps: IntakeDeps, tx: Tx, items: readonly BatchIte
     const arrival: Arrival = { ...s.arrival, inboundId: s.row.id };
     const effect = routeArrival(world, domain, deps.settings, arrival);
     s.row.caseId = effect.caseId ?? null;
+    if (s.companion) s.companion.row.caseId = effect.opened ? (effect.caseId ?? null) : null;
     s.outcome = { ...s.outcome, inboundId: s.row.id, ...(effect.reference ? { caseReference: effect.reference } : {}), caseOpened: effect.opened };
   }
   deps.hooks?.beforeWrite?.(items.map((it) => it.input));
@@ -88,13 +90,26 @@ async function decideAndWrite(deps: IntakeDeps, tx: Tx, items: readonly BatchIte
   return plan.outcomes.map((o) => ('row' in o ? { ...o.outcome, inboundId: o.row.id } : o));
 }
 
+/** A message parsed; with `#open`, the customer's email attached to it parsed too. */
+async function batchItem(input: IntakeInput, limits: IntakeLimits): Promise<BatchItem> {
+  const parsed = await parseMessage(input.raw, limits);
+  const item: BatchItem = { input, parsed, content: contentSha256(input.raw) };
+  const raw = parsed.ok ? attachedOriginalRaw(parsed.message) : undefined;
+  return raw ? { ...item, attached: { raw, parsed: await parseMessage(raw, limits), content: contentSha256(raw) } } : item;
+}
+
 /** What the batch reads before deciding: stored identities, our messages and cases its thread keys name, the staff. */
 async function readRound(tx: Tx, items: readonly BatchItem[]) {
   const messages = items.flatMap((it) => (it.parsed.ok ? [it.parsed.message] : []));
+  const attached = items.flatMap((it) => (it.attached?.parsed.ok ? [it.attached.parsed.message] : []));
   const keys = messages.map(extractThreadKeys);
   const named = [...new Set([...keys.flatMap((k) => k.messageIds), ...messages.flatMap((m) => (m.deliveryReport?.originalMessageId ? [m.deliveryReport.originalMessageId] : []))])];
   const [stored, outbound, inbound, cases, staff] = await Promise.all([
-    storedIdentities(tx, items.map((it) => (it.parsed.ok ? it.parsed.message.identity : it.parsed.identity)), items.flatMap((it) => (it.parsed.ok ? it.parsed.message.messageId : it.parsed.messageId) ?? [])),
+    storedIdentities(
+      tx,
+      [...items.map((it) => (it.parsed.ok ? it.parsed.message.identity : it.parsed.identity)), ...attached.map((m) => m.identity)],
+      [...items.flatMap((it) => (it.parsed.ok ? it.parsed.message.messageId : it.parsed.messageId) ?? []), ...attached.flatMap((m) => m.messageId ?? [])],
+    ),
     outboundByMessageIds(tx, named),
     inboundOnCases(tx, named),
     caseKeys(tx, { tokens: [...new Set(keys.flatMap((k) => [...k.tokens, ...k.referencesWithToken.map((r) => r.token)]))], references: [...new Set(keys.flatMap((k) => k.namedReferences))], messageIds: named }),

@@ -70,6 +70,20 @@ function findSplitter(lines: string[]): Splitter | null {
   return null;
 }
 
+/**
+ * Where a forwarded message's header block starts (the line after a forward marker, or an
+ * Outlook From:/Sent: block), or null when the text forwards nothing. Linear, like the rest.
+ */
+export function forwardedHeaderStart(text: string): number | null {
+  const lines = text.replace(/\r\n?/g, '\n').split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = (lines[i] ?? '').slice(0, MAX_LINE);
+    if (FORWARD_MARKER.test(line) || ORIGINAL_MESSAGE.test(line) || (UNDERSCORE_SEPARATOR.test(line) && headerFollows(lines, i + 1))) return i + 1;
+    if (FROM_FIELD.test(line) && headerFollows(lines, i + 1)) return i;
+  }
+  return null;
+}
+
 /** A From:/Sent:/To: block: a second header field within the next few lines. */
 function headerFollows(lines: string[], from: number): boolean {
   for (let j = from; j < Math.min(lines.length, from + HEADER_WINDOW); j++) {

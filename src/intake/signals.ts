@@ -14,7 +14,10 @@ const MAX_ATTACHMENT_SCAN = 20_000;
 /** A negation up to three words before, in the same clause: "not urgent", "do not send a letter by post". */
 const NEGATION = /\b(?:not|no|isn't|aren't|wasn't|never|nothing|don't|doesn't)[^\S\n]+(?:(?!(?:and|but|so|or|because|as|since|while)\s)[^\s.,;:!?]+[^\S\n]+){0,3}$/i;
 
-export function detectSignals(msg: ParsedMessage, minWords: number): ComplaintSignals {
+/** What the signals read of a message: what was written, what was attached, who it was from and to. */
+export type SignalSource = Pick<ParsedMessage, 'subject' | 'text' | 'newText' | 'attachments' | 'from' | 'replyTo' | 'to' | 'cc' | 'deliveredTo'>;
+
+export function detectSignals(msg: SignalSource, minWords: number): ComplaintSignals {
   const written = msg.newText.trim() !== '' ? msg.newText : msg.text;
   const body = withoutDisclaimers(normalise(written.slice(0, MAX_SCAN)));
   const text = `${normalise(msg.subject)}\n${body}`;
@@ -34,6 +37,15 @@ export function detectSignals(msg: ParsedMessage, minWords: number): ComplaintSi
   const preferredFormat = findPhrase(text, POST) !== undefined ? 'post' : findPhrase(text, HTML) !== undefined ? 'html' : 'text';
   if (preferredFormat !== 'text') evidence.push(`format: ${preferredFormat}`);
   return { vulnerable, urgent, harm, technical, ...(thirdParty ? { thirdParty } : {}), missingFacts, preferredFormat, evidence };
+}
+
+/**
+ * The signals of a complaint staff took down (by phone, portal or letter): its subject and
+ * text. Staff named the customer, so the text's talk of someone else makes no representative.
+ */
+export function textSignals(subject: string, text: string, minWords: number): ComplaintSignals {
+  const { thirdParty: _named, ...signals } = detectSignals({ subject, text, newText: text, attachments: [], replyTo: [], to: [], cc: [], deliveredTo: [] }, minWords);
+  return { ...signals, evidence: signals.evidence.filter((e) => !e.startsWith('third party')) };
 }
 
 function normalise(text: string): string {
@@ -68,7 +80,7 @@ const NAME_AFTER = /^[\s,:-]*(?:(?:of|for) )?(?:(?:my|our|the) [a-z]+(?: [a-z]+)
 const EMAIL = /[a-z0-9._%+-]{1,64}@[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63})+/gi;
 const NOT_A_NAME = /^(I|I'm|We|He|She|They|Thank|Thanks|Please|Dear|Hello|Hi|The|This|My|Our|Regards|Kind|Yours)\b/;
 
-function detectThirdParty(body: string, msg: ParsedMessage, evidence: string[]): ComplaintSignals['thirdParty'] | undefined {
+function detectThirdParty(body: string, msg: SignalSource, evidence: string[]): ComplaintSignals['thirdParty'] | undefined {
   if (OWN_ACCOUNT.test(body)) return undefined;
   const found = THIRD_PARTY.flatMap((pattern) => [...body.matchAll(pattern)]).filter((m) => !negated(body, m.index ?? 0));
   const [first] = found;
@@ -86,7 +98,7 @@ function nameAfter(body: string, at: number): string | undefined {
 }
 
 /** An address in the body that is not the sender's nor one the message was sent to. */
-function otherAddress(body: string, msg: ParsedMessage): string | undefined {
+function otherAddress(body: string, msg: SignalSource): string | undefined {
   const known = new Set(
     [msg.from?.address, ...msg.replyTo.map((a) => a.address), ...msg.to.map((a) => a.address), ...msg.cc.map((a) => a.address), ...msg.deliveredTo].filter(
       (a): a is string => a !== undefined,

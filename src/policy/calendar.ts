@@ -49,6 +49,8 @@ export interface BusinessCalendar {
   localDate(instant: Date): string;
   /** The instant a local date 'YYYY-MM-DD' begins in the business time zone (a letter's date, a report's period). */
   startOfLocalDate(date: string): Date;
+  /** The instant a local wall time is in the business time zone: date 'YYYY-MM-DD', time 'HH:MM' or 'HH:MM:SS' (a phone call's time as staff noted it). */
+  atLocal(date: string, time: string): Date;
   /** 'Monday 4 January 2027' (en-GB, business time zone), for emails. */
   formatLocal(instant: Date): string;
   /** 'HH:MM' (24-hour, business time zone), for emails: "by 16:00 on Monday 4 January 2027". */
@@ -150,6 +152,7 @@ export function createBusinessCalendar(input: Partial<BusinessCalendarSettings> 
       new Date(zone.fromWall(nextBusinessDate(zone.toWall(epochMs(instant)).day), opensMs)),
     localDate: (instant) => isoDate(zone.toWall(epochMs(instant)).day),
     startOfLocalDate: (date) => new Date(zone.fromWall(dayOf(date), 0)),
+    atLocal: (date, time) => new Date(zone.fromWall(dayOf(date), msOfTime(time))),
     formatLocal(instant) {
       const day = zone.toWall(epochMs(instant)).day;
       const date = new Date(day * DAY_MS);
@@ -296,6 +299,14 @@ function weekdayOf(day: number): number {
 export function isIsoDate(date: string): boolean {
   const ms = /^\d{4}-\d{2}-\d{2}$/.test(date) ? Date.parse(`${date}T00:00:00Z`) : Number.NaN;
   return !Number.isNaN(ms) && isoDate(ms / DAY_MS) === date;
+}
+
+/** 'HH:MM' or 'HH:MM:SS' (00:00 to 23:59:59) to milliseconds into the day. */
+function msOfTime(time: string): number {
+  const m = /^(\d{2}):(\d{2})(?::(\d{2}))?$/.exec(time);
+  const [h, min, sec] = [Number(m?.[1]), Number(m?.[2]), Number(m?.[3] ?? 0)];
+  if (!m || h > 23 || min > 59 || sec > 59) throw new RedressError('invalid_input', `business calendar: not a time HH:MM or HH:MM:SS: ${JSON.stringify(time)}`);
+  return ((h * 60 + min) * 60 + sec) * 1000;
 }
 
 /** 'YYYY-MM-DD' to days since 1970-01-01. */

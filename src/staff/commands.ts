@@ -18,12 +18,20 @@ export type StaffCommand =
   | { verb: 'reopen' }
   | { verb: 'unflag'; flag: (typeof REMOVABLE_FLAGS)[number] }
   /** R11 by post: the customer's letter confirming the outcome, dated `on` (YYYY-MM-DD, business time zone). */
-  | { verb: 'confirmed-by-post'; on: string };
+  | { verb: 'confirmed-by-post'; on: string }
+  /** A complaint that reached staff another way (the forwarded customer email): a case of its own, acknowledged by email unless by phone (R1). */
+  | { verb: 'open'; acknowledgedBy?: AcknowledgementChannel }
+  /** R1 met another way: staff acknowledged the complaint by phone. */
+  | { verb: 'acknowledged'; by: AcknowledgementChannel };
+
+/** How staff may acknowledge a complaint other than by our email (R1: "via telephone or email"). */
+export const ACKNOWLEDGEMENT_CHANNELS = ['phone'] as const;
+export type AcknowledgementChannel = (typeof ACKNOWLEDGEMENT_CHANNELS)[number];
 
 /** Flags staff may take off again; a technical referral ends when engineering acts, not by unflagging. */
 export const REMOVABLE_FLAGS = ['vulnerable', 'urgent', 'harm', 'vexatious', 'out-of-jurisdiction'] as const;
 
-export const COMMAND_VERBS = ['outcome', 'note', 'reply', 'escalate', 'flag', 'unflag', 'deadlock', 'refuse-deadlock', 'withdrawn', 'reopen', 'assign', 'confirmed-by-post'] as const;
+export const COMMAND_VERBS = ['outcome', 'note', 'reply', 'escalate', 'flag', 'unflag', 'deadlock', 'refuse-deadlock', 'withdrawn', 'reopen', 'assign', 'confirmed-by-post', 'open', 'acknowledged'] as const;
 
 export type ParsedCommand = { ok: true; command: StaffCommand } | { ok: false; error: string };
 
@@ -40,6 +48,7 @@ export function parseCommand(text: string): ParsedCommand {
   if (!match) return { ok: false, error: `the first line must be a command such as #outcome, #note or #escalate director; got ${JSON.stringify(head.slice(0, 60))}` };
   const verb = match[1]!.toLowerCase();
   const arg = match[2]!.trim();
+  if (verb === 'open') return openCommand(arg, lines.slice(1));
   const body = [arg, ...lines.slice(1)].join('\n').trim();
   return buildCommand(verb, arg, body);
 }
@@ -60,6 +69,10 @@ export function buildCommand(verb: string, arg: string, body: string): ParsedCom
       return oneOf(arg, REFUSAL_REASONS, '#refuse-deadlock', (reason) => ({ verb: 'refuse-deadlock', reason }));
     case 'confirmed-by-post':
       return letterDate(arg);
+    case 'acknowledged':
+      return oneOf(arg, ACKNOWLEDGEMENT_CHANNELS, '#acknowledged', (by) => ({ verb: 'acknowledged', by }));
+    case 'open':
+      return openCommand(arg, []);
     case 'deadlock':
     case 'withdrawn':
     case 'assign':
@@ -83,6 +96,18 @@ function letterDate(arg: string): ParsedCommand {
   return isIsoDate(word)
     ? { ok: true, command: { verb: 'confirmed-by-post', on: word } }
     : { ok: false, error: `#confirmed-by-post takes the date of the customer's letter as YYYY-MM-DD, for example #confirmed-by-post 2026-03-02; got ${JSON.stringify(word)}` };
+}
+
+/**
+ * `#open` on the first line of a forward; `#acknowledged phone` after it on the same line or
+ * on the next line that is not blank records that staff acknowledged the complaint by phone.
+ */
+function openCommand(arg: string, rest: readonly string[]): ParsedCommand {
+  const next = rest.find((l) => l.trim() !== '')?.trim() ?? '';
+  const said = /^#acknowledged\b/i.test(arg) ? arg : /^#acknowledged\b/i.test(next) ? next : undefined;
+  if (said === undefined) return arg === '' ? { ok: true, command: { verb: 'open' } } : { ok: false, error: `#open takes nothing after it but #acknowledged phone; got ${JSON.stringify(arg.slice(0, 60))}` };
+  const ack = buildCommand('acknowledged', said.replace(/^#acknowledged[\s:]*/i, ''), '');
+  return ack.ok && ack.command.verb === 'acknowledged' ? { ok: true, command: { verb: 'open', acknowledgedBy: ack.command.by } } : ack;
 }
 
 function firstLine(text: string): string {

@@ -6,8 +6,8 @@ import type { StaffCommand } from './commands.ts';
  * undo it. Every command that ran by email is answered, so a forged one does not pass
  * unseen by the staff member it claims to come from.
  */
-export function commandReceipt(c: StaffCommand): SendIntent {
-  return { kind: 'command_receipt', to: 'actor', automatic: false, data: { verb: c.verb, done: [whatWasDone(c)], undo: howToUndo(c) } };
+export function commandReceipt(c: StaffCommand, details: readonly string[] = []): SendIntent {
+  return { kind: 'command_receipt', to: 'actor', automatic: false, data: { verb: c.verb, done: [whatWasDone(c), ...details], undo: howToUndo(c) } };
 }
 
 function whatWasDone(c: StaffCommand): string {
@@ -36,6 +36,12 @@ function whatWasDone(c: StaffCommand): string {
       return 'Assigned the case to you (R4).';
     case 'confirmed-by-post':
       return `Closed the case as confirmed by the customer's letter dated ${c.on}, and sent them the closure notice (R11).`;
+    case 'open':
+      return c.acknowledgedBy
+        ? `Opened the case for the complaint you forwarded, and recorded that you acknowledged it by ${c.acknowledgedBy} (R1): no acknowledgement email was sent.`
+        : 'Opened the case for the complaint you forwarded, and sent the customer the acknowledgement (R1).';
+    case 'acknowledged':
+      return `Recorded that you acknowledged the complaint by ${c.by} (R1).`;
   }
 }
 
@@ -66,5 +72,9 @@ function howToUndo(c: StaffCommand): string {
       return 'Another member of staff can take the case with #assign.';
     case 'confirmed-by-post':
       return 'Send #reopen; the closure notice has been sent and cannot be recalled, so write to the customer with #reply.';
+    case 'open':
+      return 'Send #withdrawn on this case if it was opened in error.';
+    case 'acknowledged':
+      return 'The acknowledgement stays on the record; add a #note if it was recorded in error.';
   }
 }

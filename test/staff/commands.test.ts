@@ -21,8 +21,34 @@ function errorOf(text: string): string {
 }
 
 describe('staff commands: one vocabulary for email and CLI', () => {
-  it('knows exactly the verbs the lifecycle acts on (R5-R7, R8, R10, R15, R17, R4), and the two that undo', () => {
-    expect([...COMMAND_VERBS].sort()).toEqual(['assign', 'confirmed-by-post', 'deadlock', 'escalate', 'flag', 'note', 'outcome', 'refuse-deadlock', 'reopen', 'reply', 'unflag', 'withdrawn']);
+  it('knows exactly the verbs the lifecycle acts on (R1, R4-R8, R10, R11, R15, R17), the two that undo, and #open', () => {
+    expect([...COMMAND_VERBS].sort()).toEqual(['acknowledged', 'assign', 'confirmed-by-post', 'deadlock', 'escalate', 'flag', 'note', 'open', 'outcome', 'refuse-deadlock', 'reopen', 'reply', 'unflag', 'withdrawn']);
+  });
+
+  describe('#open and #acknowledged phone: a complaint that reached staff another way (R1)', () => {
+    it('#open alone opens with an acknowledgement email; the forwarded text below it is not an argument', () => {
+      expect(parseCommand('#open\n\n---------- Forwarded message ---------\nFrom: Alice <alice@example.com>')).toEqual(ok({ verb: 'open' }));
+    });
+
+    it.each([
+      ['on the next line', '#open\n#acknowledged phone\n\n---------- Forwarded message ---------'],
+      ['on the next line that is not blank', '#open\n\n  #Acknowledged phone\nBegin forwarded message:'],
+      ['on the same line', '#open #acknowledged phone'],
+    ])('#open with #acknowledged phone %s records the phone acknowledgement', (_where, text) => {
+      expect(parseCommand(text)).toEqual(ok({ verb: 'open', acknowledgedBy: 'phone' }));
+    });
+
+    it('#acknowledged phone later, as a command of its own', () => {
+      expect(parseCommand('#acknowledged phone\nCalled her at 10:15.')).toEqual(ok({ verb: 'acknowledged', by: 'phone' }));
+    });
+
+    it.each([
+      ['#open with something else after it', '#open please', '#open takes nothing after it but #acknowledged phone; got "please"'],
+      ['an acknowledgement by another channel', '#open\n#acknowledged fax', '#acknowledged takes one of phone; got "fax"'],
+      ['#acknowledged without how', '#acknowledged', '#acknowledged takes one of phone; got ""'],
+    ])('refuses %s', (_what, text, error) => {
+      expect(errorOf(text)).toBe(error);
+    });
   });
 
   describe('R11 #confirmed-by-post DATE: the customer confirmed in a letter', () => {
