@@ -27,6 +27,12 @@ export interface StaffOpening {
  */
 export function openForCustomer(world: World, deps: DomainDeps, settings: CaseIntakeSettings, c: NewComplaint, o: StaffOpening): CaseState {
   const kase = openCase(world, deps, settings, c);
+  startClocks(world, deps, kase, c, o);
+  return kase;
+}
+
+/** The opened case's first decisions: acknowledged by email or by phone (R1), and the rest of `opened`. */
+function startClocks(world: World, deps: DomainDeps, kase: CaseState, c: NewComplaint, o: StaffOpening): void {
   const ctx: EventContext = {
     eventKey: o.eventKey,
     actor: `staff:${o.staff}`,
@@ -38,7 +44,6 @@ export function openForCustomer(world: World, deps: DomainDeps, settings: CaseIn
   };
   advance(world, deps, kase.id, { type: 'opened', acknowledgedBy: o.acknowledgedBy, receipt: o.receipt }, ctx);
   if (o.acknowledgedBy) advance(world, deps, kase.id, { type: 'acknowledged', by: o.acknowledgedBy }, { ...ctx, eventKey: `${o.eventKey}:acknowledged` });
-  return kase;
 }
 
 /**
@@ -81,14 +86,15 @@ export function openForwarded(world: World, deps: DomainDeps, settings: CaseInta
     ...(o.messageId ? { messageId: o.messageId } : {}),
     record: { channel: 'email', forwarded: o.how, received_from: o.receivedFrom, forward_inbound_id: a.inboundId.toString() },
   };
-  const kase = openForCustomer(world, deps, settings, c, {
+  const kase = openCase(world, deps, settings, c);
+  recordOnCase(world, kase, a);
+  startClocks(world, deps, kase, c, {
     staff,
     ...(parsed.command.acknowledgedBy ? { acknowledgedBy: parsed.command.acknowledgedBy } : {}),
     receipt: commandReceipt(parsed.command, details),
     eventKey: `in:${a.inboundId}`,
     answering: a.msg.messageId,
   });
-  recordOnCase(world, kase, a);
   return { caseId: kase.id, reference: kase.reference, opened: true };
 }
 
