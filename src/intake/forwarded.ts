@@ -45,19 +45,21 @@ function inlineOriginal(forward: ParsedMessage, local: LocalTime): ForwardedOrig
   const lines = forward.text.replace(/\r\n?/g, '\n').split('\n');
   const start = forwardedHeaderStart(forward.text);
   if (start === null) return undefined;
+  // A line of nothing but quote marks (">") is as blank as an empty one.
+  const blank = (n: number) => (lines[n] ?? '').slice(0, MAX_LINE).replace(/^[ \t>]+/, '').trim() === '';
   let i = start;
-  while (i < lines.length && (lines[i] ?? '').trim() === '') i++;
+  while (i < lines.length && blank(i)) i++;
   const fields = new Map<string, string>();
   let last: string | undefined;
   for (const end = Math.min(lines.length, i + MAX_HEADER_LINES); i < end; i++) {
+    if (blank(i)) break;
     const line = (lines[i] ?? '').slice(0, MAX_LINE);
-    if (line.trim() === '') break;
     const m = FIELD.exec(line);
     if (m) {
       last = m[1]!.toLowerCase();
       if (!fields.has(last)) fields.set(last, m[2]!.trim());
     } else if (last) {
-      fields.set(last, `${fields.get(last)} ${line.trim()}`); // a wrapped To: or Subject:
+      fields.set(last, `${fields.get(last)} ${line.replace(/^[ \t>]+/, '').trim()}`); // a wrapped To: or Subject:
     } else {
       return undefined;
     }

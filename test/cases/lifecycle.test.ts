@@ -74,6 +74,23 @@ describe('decide: opened', () => {
   it('R8 records no referral for an ordinary complaint', () => {
     expect(decide(caseFacts(), { type: 'opened' }, NOW).history).toEqual([]);
   });
+
+  it('R1 acknowledged by phone: no acknowledgement email on opening; the ack deadline stands until the acknowledgement is recorded', () => {
+    const d = decide(caseFacts(), { type: 'opened', acknowledgedBy: 'phone' }, NOW);
+    expect(d.sends).toEqual([]);
+    expect(planned(apply(caseFacts(), d))).toContain('ack');
+  });
+
+  it('R1 by phone: "acknowledged" keeps the ack deadline now and says how on the record; a second one is refused', () => {
+    const d = decide(caseFacts(), { type: 'acknowledged', by: 'phone' }, NOW);
+    expect(d).toEqual({ patch: { acknowledgedAt: NOW }, sends: [], kept: ['ack'], history: [{ event: 'acknowledged', data: { rule: 'R1', channel: 'phone' } }] });
+    expect(decide(caseFacts({ acknowledgedAt: RECEIVED }), { type: 'acknowledged', by: 'phone' }, NOW).error).toBe('the complaint was already acknowledged (2026-02-02T10:00:00.000Z); nothing to record');
+  });
+
+  it("an emailed #open is answered with the receipt the opening brings", () => {
+    const receipt = { kind: 'command_receipt', to: 'actor' as const, automatic: false, data: { verb: 'open' } };
+    expect(decide(caseFacts(), { type: 'opened', receipt }, NOW).sends.map((s) => s.kind)).toEqual(['ack', 'command_receipt']);
+  });
 });
 
 describe('decide: customer messages', () => {

@@ -355,6 +355,21 @@ describe('business calendar (POLICY.md Time)', () => {
       }
     });
   });
+  describe('atLocal: the instant of a wall time in the business time zone (a phone call staff noted)', () => {
+    it.each([
+      ['2026-09-04', '16:55', '2026-09-04T15:55:00.000Z'], // BST
+      ['2026-01-15', '09:30:15', '2026-01-15T09:30:15.000Z'], // GMT
+      ['2026-03-29', '01:30', '2026-03-29T01:30:00.000Z'], // skipped by spring-forward: moves on by the gap
+      ['2026-10-25', '01:30', '2026-10-25T00:30:00.000Z'], // twice in autumn: the earlier
+    ])('%s %s is %s in London', (date, time, instant) => {
+      expect(iso(london.atLocal(date, time))).toBe(instant);
+    });
+
+    it('refuses what is not a time HH:MM or HH:MM:SS', () => {
+      for (const bad of ['24:00', '9:30', '12:60', '12:00:60', 'noon']) expect(() => london.atLocal('2026-09-04', bad)).toThrow(/not a time HH:MM or HH:MM:SS/);
+    });
+  });
+
   describe('other regions and time zones', () => {
     const newYork = createBusinessCalendar({ timeZone: 'America/New_York', holidayRegion: 'US', opens: '09:00', closes: '17:00' });
     const california = createBusinessCalendar({ timeZone: 'America/Los_Angeles', holidayRegion: 'US-CA', opens: '09:00', closes: '17:00' });
