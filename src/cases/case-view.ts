@@ -14,6 +14,8 @@ export interface CaseSummary {
   flags: string[];
   priority: boolean;
   received_at: string;
+  /** How the complaint reached us: email, phone, portal or letter. */
+  channel: string;
   closed_at: string | null;
   closure_reason: string | null;
 }
@@ -78,6 +80,7 @@ function summary(r: CaseRow, emails: Map<bigint, string | null>): CaseSummary {
     flags: r.flags,
     priority: r.priority,
     received_at: r.received_at.toISOString(),
+    channel: r.channel,
     closed_at: r.closed_at?.toISOString() ?? null,
     closure_reason: r.closure_reason,
   };

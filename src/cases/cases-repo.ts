@@ -18,6 +18,7 @@ export interface CaseRow {
   flags: string[];
   priority: boolean;
   received_at: Date;
+  channel: Channel;
   outcome: string | null;
   closed_at: Date | null;
   closure_reason: string | null;
@@ -25,7 +26,7 @@ export interface CaseRow {
 
 const caseColumns = (db: Db) => db`
   id, reference, token, customer_id, representative_id, subject, status, owner_role, owner_staff_id,
-  flags, priority, received_at, outcome, closed_at, closure_reason`;
+  flags, priority, received_at, channel, outcome, closed_at, closure_reason`;
 
 /** Fact name <-> column; the only place that knows both. */
 const FACT_COLUMNS = {

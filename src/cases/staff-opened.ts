@@ -84,7 +84,7 @@ export function openForwarded(world: World, deps: DomainDeps, settings: CaseInta
     actor: `staff:${staff}`,
     inboundId: f.storedAs ? f.storedAs() : a.inboundId,
     ...(o.messageId ? { messageId: o.messageId } : {}),
-    record: { channel: 'email', forwarded: o.how, received_from: o.receivedFrom, forward_inbound_id: a.inboundId.toString() },
+    record: { channel: 'email', forwarded: o.how, received_from: o.receivedFrom },
   };
   const kase = openCase(world, deps, settings, c);
   recordOnCase(world, kase, a);

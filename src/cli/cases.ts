@@ -99,7 +99,7 @@ function describe(d: NonNullable<Awaited<ReturnType<typeof caseDetail>>>): strin
     `subject:  ${d.subject}`,
     `customer: ${d.customer?.name ?? ''} <${d.customer?.email ?? 'no address'}>${d.representative ? `  via ${d.representative.email}` : ''}`,
     `flags:    ${d.flags.join(', ') || '-'}`,
-    `received: ${d.received_at}`,
+    `received: ${d.received_at} (${d.channel})`,
     '',
     'history:',
     ...d.history.map((h) => `  ${h.at.toISOString()}  ${h.event.padEnd(24)} ${h.actor}`),

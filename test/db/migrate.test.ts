@@ -30,6 +30,13 @@ describe('migrations', () => {
     await expect(open(9, 'fax')).rejects.toThrow(/cases_channel_check/);
   });
 
+  it('redaction keeps how a complaint came and how it was acknowledged (our vocabulary), not what the customer said', async () => {
+    const [row] = await db.sql<[{ opened: unknown; acknowledged: unknown }]>`
+      select redacted_json(${db.sql.json({ channel: 'phone', text: 'Alice said her line is dead', forwarded: 'inline', received_from: 'forwarded-date' })}) as opened,
+             redacted_json(${db.sql.json({ rule: 'R1', channel: 'phone' })}) as acknowledged`;
+    expect(row).toEqual({ opened: { channel: 'phone', text: '[redacted]', forwarded: 'inline', received_from: 'forwarded-date' }, acknowledged: { rule: 'R1', channel: 'phone' } });
+  });
+
   it('R18: case history refuses updates and deletes', async () => {
     await expect(db.sql`update case_history set actor = 'x'`).resolves.toBeDefined();
     const [c] = await db.sql`insert into customers (email) values ('a@example.com') returning id`;
