@@ -7,7 +7,7 @@ import { createImapSource } from '../intake/imap-source.ts';
 import type { IntakeInput } from '../intake/types.ts';
 import { createLogger } from '../log.ts';
 import { fileProgress, type FileProgress } from './progress.ts';
-import { toJson } from './output.ts';
+import { toJson } from '../output.ts';
 import { withApp } from './with-app.ts';
 
 export function ingestCommand(program: Command, config: () => Config): void {
