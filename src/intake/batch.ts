@@ -146,7 +146,7 @@ export function followUpParts(items: readonly BatchItem[]): BatchItem[][] {
       ids = new Set();
     }
     part.push(item);
-    if (msg?.messageId) ids.add(msg.messageId);
+    for (const id of [msg?.messageId, forwarded]) if (id) ids.add(id);
   }
   if (part.length > 0) parts.push(part);
   return parts;

@@ -1,4 +1,5 @@
 import type { Forwarded } from '../cases/case-intake.ts';
+import { parseCommand } from '../staff/commands.ts';
 import type { StoredPlan } from './batch.ts';
 import { forwardedOriginal, type LocalTime } from './forwarded.ts';
 import { collisionIdentity } from './identity.ts';
@@ -36,6 +37,8 @@ export function forwardOpening(
   missingFactsMinWords: number,
 ): { forwarded: Forwarded; companion?: StoredPlan } {
   const { input, msg } = forward;
+  // A command that does not parse opens nothing: the staff member is told why, and nothing is stored beside it.
+  if (!parseCommand(msg.newText).ok) return { forwarded: {} };
   const attached = forward.attached?.parsed.ok ? forward.attached.parsed.message : undefined;
   const original = forwardedOriginal(msg, attached, local);
   if (!original) return { forwarded: {} };

@@ -170,6 +170,20 @@ describe('every channel of the Code of Practice, end to end', () => {
     expect(receipt!.parsed.text).toContain('Opened the case for the complaint you forwarded, and recorded that you acknowledged it by phone (R1): no acknowledgement email was sent.');
   });
 
+  it('an "#open" that does not parse, or forwards nothing, opens nothing and stores nothing beside it; the staff member is told why', async () => {
+    await withRita();
+    await e.deliver(attachedForward('#open please'));
+    await e.email({ from: RITA, subject: 'Alice called', body: '#open\r\nAlice called about her bill, please open a case.' });
+    await e.runDue();
+
+    expect(await e.db.sql`select count(*)::int as n from cases`).toEqual([{ n: 0 }]);
+    expect(await e.db.sql`select kind from inbound_messages order by id`).toEqual([{ kind: 'staff' }, { kind: 'staff' }]);
+    expect(sentTo(e, RITA, 'staff_alert').map((m) => [m.parsed.subject, m.parsed.text?.match(/#open takes nothing after it[^\n]*|No forwarded email[^\n]*/)?.[0]]).sort()).toEqual([
+      ['Command #open not carried out', '#open takes nothing after it but #acknowledged phone; got "please"'],
+      ['Command #open not carried out', 'No forwarded email with a sender address was found in your message.'],
+    ]);
+  });
+
   it('attack: "#open" from a staff address that failed sender authentication opens nothing, and staff hear of it', async () => {
     await withRita();
     const dmarcFail = `Authentication-Results: ${TEST_AUTHSERV_ID}; spf=fail smtp.mailfrom=telco.test; dmarc=fail (p=reject) header.from=telco.test`;
@@ -231,7 +245,7 @@ const ORIGINAL = [
   '',
 ].join('\r\n');
 
-function attachedForward(): string {
+function attachedForward(command = '#open'): string {
   return [
     dmarcPass('rita@telco.test'),
     'From: Rita <rita@telco.test>',
@@ -245,7 +259,7 @@ function attachedForward(): string {
     '--b1',
     'Content-Type: text/plain; charset=utf-8',
     '',
-    '#open',
+    command,
     '',
     'Alice rang about this too.',
     '--b1',

@@ -75,6 +75,11 @@ describe('a batch in parts: a follow-up is decided after the message it answers 
     expect(ids(followUpParts([item('a'), item('b', 'elsewhere'), item('c')]))).toEqual([['a', 'b', 'c']]);
   });
 
+  it('is cut before a forward whose attached original is a message (or the original of a forward) earlier in its part', () => {
+    const forward = (messageId: string, original: string): BatchItem => ({ ...item(messageId), attached: { raw: Buffer.from(original), content: original, parsed: { ok: true, message: { messageId: original } as unknown as ParsedMessage } } });
+    expect(ids(followUpParts([item('o1'), forward('f1', 'o1'), forward('f2', 'o2'), forward('f3', 'o2')]))).toEqual([['o1'], ['f1', 'f2'], ['f3']]);
+  });
+
   it('is cut before each follow-up to a message earlier in its part, keeping arrival order', () => {
     expect(ids(followUpParts([item('a'), item('b'), item('c', 'a'), item('d'), item('e', undefined, ['x', 'd']), item('f', 'a')]))).toEqual([['a', 'b'], ['c', 'd'], ['e', 'f']]);
   });
