@@ -17,6 +17,15 @@ export function knownMisses(): Miss[] {
   return readTsv('corpus/known-misses.tsv').map((r) => ({ file: r['file'] ?? '', expected: r['expected'] ?? '', actual: r['actual'] ?? '' }));
 }
 
+/**
+ * Messages whose class through intake differs from their class in isolation because they
+ * follow up an earlier message of the corpus (test/fixtures/corpus/threaded.tsv): the
+ * intake's expected class for them.
+ */
+export function threadedInIntake(): Map<string, string> {
+  return new Map(readTsv('corpus/threaded.tsv').map((r) => [r['file'] ?? '', r['in_intake'] ?? '']));
+}
+
 export function corpusFiles(): string[] {
   return readdirSync(`${corpusDir()}dev`)
     .filter((f) => f.endsWith('.eml'))
