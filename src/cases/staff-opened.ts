@@ -73,6 +73,10 @@ export function openForwarded(world: World, deps: DomainDeps, settings: CaseInta
     notDone(['No forwarded email with a sender address was found in your message.'], "Forward the customer's email inline or as an attachment, with #open on the first line.");
     return { opened: false };
   }
+  if (world.staff.some((s) => s.email === o.from.address)) {
+    notDone([`The forwarded message is from ${o.from.address}, a staff address: a case is opened for the customer who complained.`], "Forward the customer's own email, or open the case with `redress case open`.");
+    return { opened: false };
+  }
   const received = `${deps.calendar.formatLocal(o.receivedAt)} ${deps.calendar.formatLocalTime(o.receivedAt)}`;
   const details = [`Customer: ${o.from.name ? `${o.from.name} <${o.from.address}>` : o.from.address}.`, `Received ${received} (${RECEIVED_FROM[o.receivedFrom]}); the deadlines run from then.`];
   const c: NewComplaint = {

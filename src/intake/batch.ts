@@ -78,7 +78,7 @@ export function decideBatch(items: readonly BatchItem[], read: BatchRead, settin
     }
     const stored = storedPlan(item, first ? collisionIdentity(identity, item.content) : identity, messageId, read, settings, staff, first);
     if (stored.arrival?.cls.kind === 'staff' && stored.arrival.cls.caseId === undefined && item.parsed.ok && opensCase(item.parsed.message.newText)) {
-      const opening = forwardOpening({ ...item, msg: item.parsed.message }, (i, m, c) => match(known, i, m, c), calendar.atLocal, settings.missingFactsMinWords);
+      const opening = forwardOpening({ ...item, msg: item.parsed.message }, (i, m, c) => match(known, i, m, c), { local: calendar.atLocal, missingFactsMinWords: settings.missingFactsMinWords, staff });
       stored.arrival.forwarded = opening.forwarded;
       if (opening.companion) stored.companion = opening.companion;
     }

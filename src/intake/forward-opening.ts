@@ -33,9 +33,9 @@ export type StoredLookup = (identity: string, messageId: string | null, content:
 export function forwardOpening(
   forward: { input: IntakeInput; msg: ParsedMessage; attached?: { raw: Buffer; parsed: ParseResult; content: string } },
   findStored: StoredLookup,
-  local: LocalTime,
-  missingFactsMinWords: number,
+  context: { local: LocalTime; missingFactsMinWords: number; staff: ReadonlySet<string> },
 ): { forwarded: Forwarded; companion?: StoredPlan } {
+  const { local, missingFactsMinWords } = context;
   const { input, msg } = forward;
   // A command that does not parse opens nothing: the staff member is told why, and nothing is stored beside it.
   if (!parseCommand(msg.newText).ok) return { forwarded: {} };
@@ -56,7 +56,8 @@ export function forwardOpening(
       how: original.how,
     },
   };
-  if (!attached) return { forwarded };
+  // Staff mail is no customer's complaint: the case domain refuses it, and nothing is stored beside the forward.
+  if (!attached || context.staff.has(original.from.address)) return { forwarded };
   const { raw, content } = forward.attached!;
   const stored = findStored(attached.identity, attached.messageId ?? null, content);
   // The very message is stored already (the customer wrote to us too): on a case, there is nothing to open.

@@ -170,17 +170,19 @@ describe('every channel of the Code of Practice, end to end', () => {
     expect(receipt!.parsed.text).toContain('Opened the case for the complaint you forwarded, and recorded that you acknowledged it by phone (R1): no acknowledgement email was sent.');
   });
 
-  it('an "#open" that does not parse, or forwards nothing, opens nothing and stores nothing beside it; the staff member is told why', async () => {
+  it('an "#open" that does not parse, forwards nothing, or forwards staff mail opens nothing and stores nothing beside it; the staff member is told why', async () => {
     await withRita();
     await e.deliver(attachedForward('#open please'));
     await e.email({ from: RITA, subject: 'Alice called', body: '#open\r\nAlice called about her bill, please open a case.' });
+    await e.deliver(attachedForward('#open', ORIGINAL.replace('From: Alice Smith <alice@example.com>', `From: Rita <${RITA}>`).replace('original-1@', 'note-1@'), 'fwd-2@telco.test'));
     await e.runDue();
 
     expect(await e.db.sql`select count(*)::int as n from cases`).toEqual([{ n: 0 }]);
-    expect(await e.db.sql`select kind from inbound_messages order by id`).toEqual([{ kind: 'staff' }, { kind: 'staff' }]);
-    expect(sentTo(e, RITA, 'staff_alert').map((m) => [m.parsed.subject, m.parsed.text?.match(/#open takes nothing after it[^\n]*|No forwarded email[^\n]*/)?.[0]]).sort()).toEqual([
+    expect(await e.db.sql`select kind from inbound_messages order by id`).toEqual([{ kind: 'staff' }, { kind: 'staff' }, { kind: 'staff' }]);
+    expect(sentTo(e, RITA, 'staff_alert').map((m) => [m.parsed.subject, m.parsed.text?.match(/#open takes nothing after it[^\n]*|No forwarded email[^\n]*|The forwarded message is from[^\n]*/)?.[0]]).sort()).toEqual([
       ['Command #open not carried out', '#open takes nothing after it but #acknowledged phone; got "please"'],
       ['Command #open not carried out', 'No forwarded email with a sender address was found in your message.'],
+      ['Command #open not carried out', `The forwarded message is from ${RITA}, a staff address: a case is opened for the customer who complained.`],
     ]);
   });
 
@@ -245,14 +247,14 @@ const ORIGINAL = [
   '',
 ].join('\r\n');
 
-function attachedForward(command = '#open'): string {
+function attachedForward(command = '#open', original = ORIGINAL, messageId = 'fwd-1@telco.test'): string {
   return [
     dmarcPass('rita@telco.test'),
     'From: Rita <rita@telco.test>',
     'To: complaints@redress.test',
     'Subject: Fwd: My bill is wrong',
     'Date: Mon, 07 Sep 2026 08:30:00 +0000',
-    'Message-ID: <fwd-1@telco.test>',
+    `Message-ID: <${messageId}>`,
     'MIME-Version: 1.0',
     'Content-Type: multipart/mixed; boundary="b1"',
     '',
@@ -266,7 +268,7 @@ function attachedForward(command = '#open'): string {
     'Content-Type: message/rfc822',
     'Content-Disposition: attachment; filename="My bill is wrong.eml"',
     '',
-    ORIGINAL,
+    original,
     '--b1--',
     '',
   ].join('\r\n');
