@@ -9,7 +9,7 @@ const count = z.coerce.number().int().positive();
 const parts = z
   .string()
   .transform((s) => s.split(',').map((p) => p.trim()).filter(Boolean))
-  .pipe(z.array(z.enum(['intake', 'walk', 'sends', 'report'])).min(1));
+  .pipe(z.array(z.enum(['intake', 'walk', 'sends', 'report', 'bigmail'])).min(1));
 
 /** The one place the benchmark reads the environment: sizes and switches, all with full-size defaults. */
 export const benchSchema = z.object({
@@ -42,7 +42,9 @@ export const benchSchema = z.object({
    */
   BENCH_OUTBOUND: withDefault(z.enum(['smtp', 'file']), 'file'),
   /** Which parts to run, comma-separated. */
-  BENCH_PARTS: withDefault(parts, 'intake,walk,sends,report'),
+  BENCH_PARTS: withDefault(parts, 'intake,walk,sends,report,bigmail'),
+  /** The big message's attachment (part 5): 18 MiB makes a 25.8 MB message, just under MAX_MESSAGE_BYTES. */
+  BENCH_BIG_ATTACHMENT_MIB: withDefault(count, 18),
   BENCH_SEED: withDefault(z.coerce.number().int(), 20261125),
   /** Hard stop: the whole run gives up (cleaning up) after this many seconds. */
   BENCH_TIMEOUT_SECONDS: withDefault(count, 3600),

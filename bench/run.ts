@@ -4,6 +4,7 @@ import { createLogger } from '../src/log.ts';
 import { startDovecot } from '../test/helpers/dovecot.ts';
 import { benchConfigFromEnv, type BenchConfig } from './config.ts';
 import { Cleanup, startPgServer } from './infra.ts';
+import { runBigMailBench, type BigMailFigures } from './big-mail.ts';
 import { runIntakeBench, type IntakeFigures } from './intake.ts';
 import { heading, line, mib, progress, round, since } from './report.ts';
 import { runSendsBench, type SendsFigures } from './sends.ts';
@@ -28,6 +29,7 @@ async function main(): Promise<number> {
   let walk: WalkFigures | undefined;
   let sends: SendsFigures | undefined;
   let report: ReportFigures | undefined;
+  let bigMail: BigMailFigures | undefined;
   try {
     heading('Redress benchmark');
     line('sizes', `BENCH_MESSAGES=${cfg.BENCH_MESSAGES} BENCH_CASES=${cfg.BENCH_CASES} BENCH_IMAP_BATCH=${cfg.BENCH_IMAP_BATCH} BENCH_BURST=${cfg.BENCH_BURST} BENCH_LATENCY_COMPLAINTS=${cfg.BENCH_LATENCY_COMPLAINTS} BENCH_REPORT_CASES=${cfg.BENCH_REPORT_CASES}`);
@@ -36,9 +38,9 @@ async function main(): Promise<number> {
     line('machine', `${os.cpus().length} CPUs, load average ${loadAverage()} (other work on the machine skews absolute figures; ratios are same-run)`);
     const server = await startPgServer(cleanup, cfg.DATABASE_URL, log);
     progress(server.embedded ? 'embedded Postgres started in a temp dir' : 'using the Postgres server of DATABASE_URL');
-    const dovecot = cfg.BENCH_PARTS.some((p) => p === 'intake' || p === 'sends')
+    const dovecot = cfg.BENCH_PARTS.some((p) => p === 'intake' || p === 'sends' || p === 'bigmail')
       ? await startDovecot().catch((err: unknown) => {
-          errors.push(`Dovecot did not start (intake and sends need it): ${describe(err)}`);
+          errors.push(`Dovecot did not start (intake, sends and bigmail need it): ${describe(err)}`);
           return undefined;
         })
       : undefined;
@@ -83,6 +85,15 @@ async function main(): Promise<number> {
         progress(`ERROR in the report benchmark: ${describe(err)}`);
       }
     }
+    if (dovecot && cfg.BENCH_PARTS.includes('bigmail')) {
+      try {
+        bigMail = await runBigMailBench({ cfg, cleanup, server, dovecot, log });
+        errors.push(...bigMail.verify.problems);
+      } catch (err) {
+        errors.push(`big-mail benchmark failed: ${describe(err)}`);
+        progress(`ERROR in the big-mail benchmark: ${describe(err)}`);
+      }
+    }
   } catch (err) {
     errors.push(`setup failed: ${describe(err)}`);
     progress(`ERROR: ${describe(err)}`);
@@ -107,24 +118,30 @@ async function main(): Promise<number> {
     line('ack latency through IDLE p50 / p95 ms', `${sends.latency.p50Ms} / ${sends.latency.p95Ms}`);
   }
   if (report) line('report s for a month / a year (cases)', `${report.monthSeconds} / ${report.yearSeconds} (${report.cases})`);
+  if (bigMail) {
+    const mb = mib(bigMail.messageBytes.big);
+    line(`big mail (${mb} MiB): extra peak RSS file / imap`, `${bigMail.file.extraRssMiB} / ${bigMail.imap.extraRssMiB} MiB (${bigMail.file.extraRssPerMessageSize}x / ${bigMail.imap.extraRssPerMessageSize}x its size)`);
+    line(`big mail (${mb} MiB): database growth file / imap`, `${bigMail.file.big.databaseGrowthMiB} / ${bigMail.imap.big.databaseGrowthMiB} MiB`);
+  }
   line('peak RSS', `${peakRssMiB} MiB`);
   line('load average at the end', loadAverage());
   line('total time', `${totalSeconds} s`);
   for (const e of errors) line('ERROR', e);
-  process.stdout.write(`${JSON.stringify(summary(cfg, { intake, walk, sends, report }, peakRssMiB, totalSeconds, errors))}\n`);
+  process.stdout.write(`${JSON.stringify(summary(cfg, { intake, walk, sends, report, bigMail }, peakRssMiB, totalSeconds, errors))}\n`);
   return errors.length === 0 ? 0 : 1;
 }
 
-function summary(cfg: BenchConfig, parts: { intake?: IntakeFigures; walk?: WalkFigures; sends?: SendsFigures; report?: ReportFigures }, peakRssMiB: number, totalSeconds: number, errors: string[]) {
-  const { intake, walk, sends, report } = parts;
+function summary(cfg: BenchConfig, parts: { intake?: IntakeFigures; walk?: WalkFigures; sends?: SendsFigures; report?: ReportFigures; bigMail?: BigMailFigures }, peakRssMiB: number, totalSeconds: number, errors: string[]) {
+  const { intake, walk, sends, report, bigMail } = parts;
   const walkOut = walk ? { ...walk, missedList: walk.missedList.slice(0, 200) } : undefined;
   return {
     bench: 'redress',
-    config: { parts: cfg.BENCH_PARTS, floorCalls: cfg.BENCH_FLOOR_CALLS, messages: cfg.BENCH_MESSAGES, cases: cfg.BENCH_CASES, burst: cfg.BENCH_BURST, latencyComplaints: cfg.BENCH_LATENCY_COMPLAINTS, reportCases: cfg.BENCH_REPORT_CASES, imapBatch: cfg.BENCH_IMAP_BATCH, walkStart: cfg.BENCH_WALK_START, tailDays: cfg.BENCH_WALK_TAIL_DAYS, outbound: cfg.BENCH_OUTBOUND, seed: cfg.BENCH_SEED, database: cfg.DATABASE_URL ? 'DATABASE_URL' : 'embedded' },
+    config: { parts: cfg.BENCH_PARTS, floorCalls: cfg.BENCH_FLOOR_CALLS, messages: cfg.BENCH_MESSAGES, cases: cfg.BENCH_CASES, burst: cfg.BENCH_BURST, latencyComplaints: cfg.BENCH_LATENCY_COMPLAINTS, reportCases: cfg.BENCH_REPORT_CASES, imapBatch: cfg.BENCH_IMAP_BATCH, walkStart: cfg.BENCH_WALK_START, tailDays: cfg.BENCH_WALK_TAIL_DAYS, outbound: cfg.BENCH_OUTBOUND, bigAttachmentMiB: cfg.BENCH_BIG_ATTACHMENT_MIB, seed: cfg.BENCH_SEED, database: cfg.DATABASE_URL ? 'DATABASE_URL' : 'embedded' },
     intake,
     walk: walkOut,
     sends,
     report,
+    bigMail,
     peakRssMiB,
     totalSeconds,
     loadAverage: os.loadavg().map((l) => round(l, 2)),
