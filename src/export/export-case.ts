@@ -6,9 +6,10 @@ import { ZipFile } from 'yazl';
 import { toJson } from '../cli/output.ts';
 import type { Sql } from '../db/pool.ts';
 import { errorMessage, RedressError } from '../errors.ts';
+import { attachmentContent } from '../intake/attachment-content.ts';
 import { buildCaseFile, type CaseFileEntry } from './case-file.ts';
 import { timelineHtml } from './case-file-html.ts';
-import { loadCaseRecord } from './case-file-repo.ts';
+import { loadCaseRecord, type CaseRecord } from './case-file-repo.ts';
 
 /** Where the case file goes: a new (or empty) folder, or a new zip file. */
 export type ExportTarget = { out: string } | { zip: string };
@@ -33,7 +34,7 @@ export interface ExportReport {
 export async function exportCase(deps: { sql: Sql; organisation: string }, reference: string, target: ExportTarget, now: Date): Promise<ExportReport> {
   const record = await deps.sql.begin('isolation level repeatable read read only', (tx) => loadCaseRecord(tx, reference));
   if (!record) throw new RedressError('not_found', `no case ${reference}`);
-  const { entries, timeline } = buildCaseFile(record, now, deps.organisation);
+  const { entries, timeline } = buildCaseFile(await withAttachmentBytes(record), now, deps.organisation);
   const files: CaseFileEntry[] = [
     ...entries,
     { path: 'timeline.json', content: Buffer.from(`${toJson(timeline)}\n`, 'utf8') },
@@ -51,6 +52,18 @@ export async function exportCase(deps: { sql: Sql; organisation: string }, refer
     events: timeline.events.length,
     deadlines: timeline.deadlines.length,
   };
+}
+
+/** Each attachment stored as a reference gets its bytes from its raw message; one whose message was purged stays without. */
+async function withAttachmentBytes(record: CaseRecord): Promise<CaseRecord> {
+  const raws = new Map(record.inbound.map((m) => [m.id, m.raw]));
+  const attachments = [];
+  for (const a of record.attachments) {
+    const raw = raws.get(a.inbound_message_id);
+    const content = a.content ?? (a.part_id && raw ? await attachmentContent(raw, { partId: a.part_id, sha256: a.sha256 }) : null);
+    attachments.push({ ...a, content });
+  }
+  return { ...record, attachments };
 }
 
 /** A case file never mixes with other files: the folder must be new or empty. */

@@ -44,7 +44,7 @@ export interface InboundInsert {
   quarantine?: { reason: string; limitBreaches: string[] };
 }
 
-/** Stores a batch of messages in one statement, with their attachments in a second. */
+/** Stores a batch of messages in one statement, with their attachments in a second (each a reference into its raw message, not a copy). */
 export function insertInbound(tx: Tx, rows: readonly InboundInsert[]): Promise<unknown>[] {
   if (rows.length === 0) return [];
   const values = rows.map((r) => ({ ...commonColumns(r), ...(r.parsed ? parsedColumns(r.parsed) : quarantinedColumns(r.quarantine!)) }));
@@ -123,7 +123,7 @@ function attachmentColumns(inboundId: bigint, a: ParsedMessage['attachments'][nu
     sha256: a.sha256,
     content_id: a.contentId ?? null,
     inline: a.inline,
-    content: a.content,
+    part_id: a.partId,
   };
 }
 
