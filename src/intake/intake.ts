@@ -12,7 +12,7 @@ import { outboundByMessageIds } from '../outbound/outbox-repo.ts';
 import { listStaff } from '../staff/staff-repo.ts';
 import { assignIds, decideBatch, type BatchItem } from './batch.ts';
 import { contentSha256 } from './identity.ts';
-import { insertInbound, reserveInbound, storedIdentities, type InboundInsert } from './inbound-repo.ts';
+import { insertInbound, reserveInbound, stageLargeRaw, storedIdentities, type InboundInsert } from './inbound-repo.ts';
 import { parseMessage } from './parse.ts';
 import { extractThreadKeys } from './thread-keys.ts';
 import type { IntakeInput, IntakeLimits, IntakeOutcome } from './types.ts';
@@ -68,7 +68,9 @@ export async function intakeBatch(deps: IntakeDeps, inputs: readonly IntakeInput
       s.outcome = { ...s.outcome, inboundId: s.row.id, ...(effect.reference ? { caseReference: effect.reference } : {}), caseOpened: effect.opened };
     }
     deps.hooks?.beforeWrite?.(inputs);
-    await persist(tx, deps.enqueue, world.changes, () => insertInbound(tx, plan.stored.map((s) => s.row)));
+    const rows = plan.stored.map((s) => s.row);
+    await stageLargeRaw(tx, rows);
+    await persist(tx, deps.enqueue, world.changes, () => insertInbound(tx, rows));
     await afterStore?.(tx, inputs);
     return plan.outcomes.map((o) => ('row' in o ? { ...o.outcome, inboundId: o.row.id } : o));
   });
@@ -137,7 +139,9 @@ async function quarantineAfterFailure(deps: IntakeDeps, input: IntakeInput, reas
   return deps.sql.begin(async (tx) => {
     const plan = decideBatch([item], { stored: await storedIdentities(tx, [identity], messageId ? [messageId] : []), threads: { outbound: [], cases: [] }, staff: [] }, deps.settings, deps.domain.calendar, deps.clock.now());
     assignIds(plan.stored, await reserveInbound(tx, plan.stored.length));
-    await Promise.all(insertInbound(tx, plan.stored.map((s) => s.row)));
+    const rows = plan.stored.map((s) => s.row);
+    await stageLargeRaw(tx, rows);
+    await Promise.all(insertInbound(tx, rows));
     await afterStore?.(tx, [input]);
     const o = plan.outcomes[0]!;
     return 'row' in o ? { ...o.outcome, inboundId: o.row.id } : o;
