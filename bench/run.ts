@@ -15,7 +15,8 @@ import { runWalkBench, type WalkFigures } from './walk-bench.ts';
  * `npm run bench`: (1) IMAP intake throughput against a plain fetch-and-parse baseline,
  * (2) the eight-week walk with run-due against an empty-database floor, (3) acknowledgements
  * per second from a running worker against run-due, and arrival-to-acknowledgement latency
- * through IDLE. Everything it
+ * through IDLE, (4) the regulator's report, (5) peak RSS and database growth for one big
+ * message against a small one. Everything it
  * starts (embedded Postgres, Dovecot, SMTP sink, databases, temp dirs) is undone at the end.
  */
 async function main(): Promise<number> {
