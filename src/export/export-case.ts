@@ -6,7 +6,7 @@ import { ZipFile } from 'yazl';
 import { toJson } from '../cli/output.ts';
 import type { Sql } from '../db/pool.ts';
 import { errorMessage, RedressError } from '../errors.ts';
-import { attachmentContent } from '../intake/attachment-content.ts';
+import { attachmentContents } from '../intake/attachment-content.ts';
 import { buildCaseFile, type CaseFileEntry } from './case-file.ts';
 import { timelineHtml } from './case-file-html.ts';
 import { loadCaseRecord, type CaseRecord } from './case-file-repo.ts';
@@ -54,16 +54,16 @@ export async function exportCase(deps: { sql: Sql; organisation: string }, refer
   };
 }
 
-/** Each attachment stored as a reference gets its bytes from its raw message; one whose message was purged stays without. */
+/** Attachments stored as references get their bytes from their raw message, one pass a message; those of a purged message stay without. */
 async function withAttachmentBytes(record: CaseRecord): Promise<CaseRecord> {
-  const raws = new Map(record.inbound.map((m) => [m.id, m.raw]));
-  const attachments = [];
-  for (const a of record.attachments) {
-    const raw = raws.get(a.inbound_message_id);
-    const content = a.content ?? (a.part_id && raw ? await attachmentContent(raw, { partId: a.part_id, sha256: a.sha256 }) : null);
-    attachments.push({ ...a, content });
+  const bytes = new Map<bigint, Buffer>();
+  for (const m of record.inbound) {
+    const referenced = record.attachments.filter((a) => a.inbound_message_id === m.id && a.content === null && a.part_id);
+    if (!m.raw || referenced.length === 0) continue;
+    const contents = await attachmentContents(m.raw, referenced.map((a) => ({ partId: a.part_id!, sha256: a.sha256 })));
+    referenced.forEach((a, i) => bytes.set(a.id, contents[i]!));
   }
-  return { ...record, attachments };
+  return { ...record, attachments: record.attachments.map((a) => ({ ...a, content: a.content ?? bytes.get(a.id) ?? null })) };
 }
 
 /** A case file never mixes with other files: the folder must be new or empty. */

@@ -17,12 +17,8 @@ export const FEED_CHUNK = 64 * 1024;
  * Such a message is parsed with every lone CR read as CRLF (`feedChunks`, `mimeDepth`).
  */
 export function isCrOnly(raw: Buffer): boolean {
-  const cr = raw.indexOf(CR);
-  if (cr === -1) return false;
   const lf = raw.indexOf(LF);
-  if (lf === -1) return true;
-  const headerEnd = raw.indexOf('\r\r');
-  return headerEnd !== -1 && headerEnd < lf;
+  return lf === -1 ? raw.includes(CR) : raw.subarray(0, lf).includes('\r\r');
 }
 
 /** The top-level header block, latin1-decoded, looked for in the first `window` bytes; the first `window` bytes when it does not end there. */
@@ -119,9 +115,11 @@ class LineEnds {
   /** Index of the byte that ends the line starting at `pos` (raw.length for the last line). */
   next(pos: number): number {
     if (this.lf !== -1 && this.lf < pos) this.lf = this.raw.indexOf(LF, pos);
-    if (this.crOnly && this.loneCr !== -1 && this.loneCr < pos) this.loneCr = this.findLoneCr(pos);
-    const ends = [this.lf, this.crOnly ? this.loneCr : -1].filter((i) => i >= pos);
-    return ends.length === 0 ? this.raw.length : Math.min(...ends);
+    let end = this.lf === -1 ? this.raw.length : this.lf;
+    if (!this.crOnly) return end;
+    if (this.loneCr !== -1 && this.loneCr < pos) this.loneCr = this.findLoneCr(pos);
+    if (this.loneCr !== -1 && this.loneCr < end) end = this.loneCr;
+    return end;
   }
 
   private findLoneCr(from: number): number {

@@ -1,6 +1,6 @@
 import { createHash, createCipheriv } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { attachmentContent } from '../../src/intake/attachment-content.ts';
+import { attachmentContent, attachmentContents } from '../../src/intake/attachment-content.ts';
 import { ATTACHMENT_HEAD_BYTES, parseMessage } from '../../src/intake/parse.ts';
 import type { IntakeLimits, ParsedMessage } from '../../src/intake/types.ts';
 
@@ -41,7 +41,7 @@ describe('attachments are references into the raw message, decoded on demand', (
     expect(back.equals(pdf)).toBe(true);
   });
 
-  it('finds each of several attachments by its part, nested and quoted-printable ones too', async () => {
+  it('finds several attachments by their parts in one pass, nested and quoted-printable ones too', async () => {
     const photo = bytes(300_000, 'photo');
     const letter = 'Dear Sir,\r\nI wish to complain =E2=80=94 twice charged.\r\n';
     const inner = ['Content-Type: multipart/mixed; boundary="inner"', '', '--inner', base64Part('photo.jpg', photo, 'image/jpeg'), '--inner', 'Content-Type: text/plain; name="letter.txt"\r\nContent-Disposition: attachment; filename="letter.txt"\r\nContent-Transfer-Encoding: quoted-printable\r\n', letter, '--inner--'].join('\r\n');
@@ -52,7 +52,7 @@ describe('attachments are references into the raw message, decoded on demand', (
       ['2.2', 'letter.txt', Buffer.byteLength('Dear Sir,\r\nI wish to complain — twice charged.\r\n')],
       ['3', 'tiny.bin', 4],
     ]);
-    const contents = await Promise.all(msg.attachments.map((a) => attachmentContent(raw, { partId: a.partId, sha256: a.sha256 })));
+    const contents = await attachmentContents(raw, msg.attachments.map((a) => ({ partId: a.partId, sha256: a.sha256 })));
     expect(contents[0]!.equals(photo)).toBe(true);
     expect(contents[1]!.toString('utf8')).toBe('Dear Sir,\r\nI wish to complain — twice charged.\r\n');
     expect([...contents[2]!]).toEqual([0, 1, 2, 255]);
