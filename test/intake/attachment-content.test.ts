@@ -1,4 +1,5 @@
 import { createHash, createCipheriv } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { attachmentContent, attachmentContents } from '../../src/intake/attachment-content.ts';
 import { ATTACHMENT_HEAD_BYTES, parseMessage } from '../../src/intake/parse.ts';
@@ -77,40 +78,16 @@ describe('attachments are references into the raw message, decoded on demand', (
   });
 
   it('the returned message of a bounce (kept whole, not parsed into the report) reads back as it was', async () => {
-    const returned = 'From: complaints@redress.test\r\nTo: gone@example.com\r\nMessage-ID: <ours-1@redress.test>\r\nSubject: Your complaint\r\n\r\nWe have received your complaint.\r\n';
-    const raw = Buffer.from(
-      [
-        'From: Mail Delivery System <mailer-daemon@mx.example.com>',
-        'To: complaints@redress.test',
-        'Subject: Undelivered Mail Returned to Sender',
-        'Content-Type: multipart/report; report-type=delivery-status; boundary="r"',
-        '',
-        '--r',
-        'Content-Type: text/plain',
-        '',
-        'Your message could not be delivered.',
-        '--r',
-        'Content-Type: message/delivery-status',
-        '',
-        'Reporting-MTA: dns; mx.example.com',
-        '',
-        'Final-Recipient: rfc822; gone@example.com',
-        'Action: failed',
-        'Status: 5.1.1',
-        '',
-        '--r',
-        'Content-Type: message/rfc822',
-        '',
-        returned,
-        '--r--',
-        '',
-      ].join('\r\n'),
-    );
+    const raw = readFileSync(new URL('../fixtures/eml/bounce-dsn.eml', import.meta.url));
     const msg = await parsed(raw);
-    expect(msg.deliveryReport).toMatchObject({ failedRecipients: ['gone@example.com'], originalMessageId: 'ours-1@redress.test' });
+    expect(msg.deliveryReport).toMatchObject({ failedRecipients: ['jane.doe@example.com'], originalMessageId: 'out-1@redress.test' });
     const kept = msg.attachments.find((a) => a.contentType === 'message/rfc822')!;
     expect(kept.partId).toBe('3');
-    expect((await attachmentContent(raw, { partId: kept.partId, sha256: kept.sha256 })).toString()).toBe(`${returned}`);
+    const text = raw.toString('latin1');
+    const start = text.indexOf('\n\n', text.indexOf('Content-Type: message/rfc822')) + 2;
+    const returned = text.slice(start, text.indexOf('\n--dsn-boundary-1--')); // the line break before a boundary is the boundary's
+    expect(returned).toMatch(/^From: Redress Complaints[\s\S]*CMP-2026-000042\/abcdefghijklmnop\n$/);
+    expect((await attachmentContent(raw, { partId: kept.partId, sha256: kept.sha256 })).toString('latin1')).toBe(returned);
   });
 
   it('refuses to return bytes that are not the ones recorded: a wrong part or digest is not_found', async () => {
