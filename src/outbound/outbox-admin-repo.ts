@@ -1,7 +1,8 @@
 import type { Db } from '../db/pool.ts';
+import type { OutboundStatus } from '../vocabulary.ts';
 
 /** What `redress outbox list` filters on: a stored status, or `dead` (an open dead letter). */
-export const OUTBOX_FILTERS = ['queued', 'sent', 'failed', 'dead', 'bounced', 'suppressed'] as const;
+export const OUTBOX_FILTERS = ['queued', 'sent', 'failed', 'dead', 'bounced', 'suppressed'] as const satisfies readonly (OutboundStatus | 'dead')[];
 export type OutboxFilter = (typeof OUTBOX_FILTERS)[number];
 
 export interface OutboxListFilter {

@@ -43,9 +43,11 @@ export async function sendLedger(db: Db, q: { addresses: readonly string[]; send
     q.addresses.length === 0
       ? []
       : db<{ address: string; n: number }[]>`
-          select a.address, count(o.id)::int as n from unnest(${[...q.addresses]}::text[]) as a(address)
-          join outbound_messages o on o.to_addresses @> array[a.address] and o.automatic and o.status <> 'suppressed' and o.created_at > ${q.since}
-          group by a.address`,
+          select a as address, count(*)::int as n
+          from outbound_messages o, unnest(o.to_addresses) as a
+          where o.to_addresses && ${[...q.addresses]}::text[] and o.automatic and o.status <> 'suppressed' and o.created_at > ${q.since}
+            and a = any(${[...q.addresses]}::text[])
+          group by a`,
     q.senders.length === 0
       ? []
       : db<{ sender: string; n: number }[]>`

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { listOutbound } from '../../src/outbound/outbox-admin-repo.ts';
-import { retryOutbound, type OutboxAdminDeps } from '../../src/outbound/outbox-admin.ts';
+import { retryOutbound, type OutboxAdminDeps } from '../../src/jobs/outbox-admin.ts';
 import { addStaff } from '../../src/staff/staff-repo.ts';
 import { messageIdOf, startE2E, type E2E } from '../helpers/e2e.ts';
 import { BIN, cliRunner } from '../helpers/cli.ts';

@@ -6,7 +6,7 @@ import { appendHistory } from '../cases/history-repo.ts';
 import type { Clock } from '../clock.ts';
 import type { Sql } from '../db/pool.ts';
 import { RedressError } from '../errors.ts';
-import { enqueueSend } from '../jobs/boss.ts';
+import { enqueueSend } from './boss.ts';
 import type { Logger } from '../log.ts';
 import {
   closeDeadLetters,
@@ -17,7 +17,7 @@ import {
   requeueOutbound,
   type DeadLetterRow,
   type OutboundDetailRow,
-} from './outbox-admin-repo.ts';
+} from '../outbound/outbox-admin-repo.ts';
 
 export interface OutboxAdminDeps {
   sql: Sql;

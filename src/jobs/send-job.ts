@@ -3,10 +3,10 @@ import type { Clock } from '../clock.ts';
 import type { Sql } from '../db/pool.ts';
 import { whileDatabaseDown, type OutageBudget } from '../db/retry.ts';
 import { errorMessage, RedressError } from '../errors.ts';
-import { QUEUES } from '../jobs/boss.ts';
+import { QUEUES } from './boss.ts';
 import type { Logger } from '../log.ts';
-import { insertDeadLetter, loadOutbound, markSent, recordAttemptFailed, type OutboundForSend } from './outbox-repo.ts';
-import type { FailureScope, Sender } from './sender.ts';
+import { insertDeadLetter, loadOutbound, markSent, recordAttemptFailed, type OutboundForSend } from '../outbound/outbox-repo.ts';
+import type { FailureScope, Sender } from '../outbound/sender.ts';
 
 /** Told when a message has been sent, for the send-latency histogram. */
 export interface SendObserver {
