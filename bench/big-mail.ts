@@ -34,6 +34,8 @@ export interface IngestRun {
 export interface PathFigures {
   small: IngestRun;
   big: IngestRun;
+  /** IMAP only: peak RSS of a child doing nothing but imapflow's FETCH of the same message, small and big, and the difference. */
+  fetchOnly?: { smallMiB: number; bigMiB: number; extraMiB: number };
   /** Peak RSS for the big message minus that for the small one, and that over the big message's size. */
   extraRssMiB: number;
   extraRssPerMessageSize: number;
@@ -85,7 +87,8 @@ export async function runBigMailBench(ctx: BigMailContext): Promise<BigMailFigur
     const { small, big } = runs as Record<'small' | 'big', IngestRun>;
     const extraRssMiB = round(big.peakRssMiB - small.peakRssMiB, 1);
     const sizeMiB = mail.big.length / 1024 / 1024;
-    return { small, big, extraRssMiB, extraRssPerMessageSize: round(extraRssMiB / sizeMiB, 2), growthPerMessageSize: round(big.databaseGrowthMiB / sizeMiB, 2) };
+    const fetchOnly = kind === 'imap' ? await imapFetchOnly(ctx, mail) : undefined;
+    return { small, big, extraRssMiB, extraRssPerMessageSize: round(extraRssMiB / sizeMiB, 2), growthPerMessageSize: round(big.databaseGrowthMiB / sizeMiB, 2), ...(fetchOnly ? { fetchOnly } : {}) };
   };
   const file = await runPath('file');
   const imap = await runPath('imap');
@@ -96,8 +99,21 @@ export async function runBigMailBench(ctx: BigMailContext): Promise<BigMailFigur
       return { path: k, 'small RSS MiB': p.small.peakRssMiB, 'big RSS MiB': p.big.peakRssMiB, 'extra MiB': p.extraRssMiB, 'extra / size': p.extraRssPerMessageSize, 'db growth MiB': p.big.databaseGrowthMiB, 'tables MiB': p.big.tablesGrowthMiB, 'growth / size': p.growthPerMessageSize };
     }),
   );
+  if (imap.fetchOnly) line('imapflow FETCH alone: extra peak RSS', `${imap.fetchOnly.extraMiB} MiB (${imap.fetchOnly.smallMiB} -> ${imap.fetchOnly.bigMiB} MiB)`);
   line('target', 'extra peak RSS at most 2x the message size');
   return { messageBytes: { small: mail.small.length, big: mail.big.length }, attachmentBytes: attachment.length, file, imap, verify: { ok: problems.length === 0, problems } };
+}
+
+/** What imapflow's FETCH of each message costs by itself, in a child doing nothing else: the floor under the IMAP path. */
+async function imapFetchOnly(ctx: BigMailContext, mail: { small: Buffer; big: Buffer }): Promise<NonNullable<PathFigures['fetchOnly']>> {
+  const peak: Partial<Record<'small' | 'big', number>> = {};
+  for (const which of ['small', 'big'] as const) {
+    const user = `bench-bigmail-fetch-${which}-${ctx.cfg.BENCH_SEED}`;
+    await ctx.dovecot.append(user, mail[which]);
+    peak[which] = mib(await runChild(['--import', 'tsx', 'bench/imap-fetch-child.ts', ctx.dovecot.url(user)], {}));
+  }
+  progress(`imapflow FETCH alone: peak RSS ${peak.small} MiB small, ${peak.big} MiB big`);
+  return { smallMiB: peak.small!, bigMiB: peak.big!, extraMiB: round(peak.big! - peak.small!, 1) };
 }
 
 const SIZE_SQL = `select pg_database_size(current_database())::bigint as db,
@@ -117,7 +133,7 @@ async function ingestInChild(
   try {
     const [before] = await sql.unsafe<{ db: bigint; tables: bigint }[]>(SIZE_SQL);
     const t0 = performance.now();
-    const peak = await runChild(args, { DATABASE_URL: db.url, REDRESS_DATA_DIR: path.join(dir, purpose), LOG_LEVEL: 'warn', COMPLAINTS_ADDRESS, ...env });
+    const peak = await runChild(['bin/redress.mjs', ...args], { DATABASE_URL: db.url, REDRESS_DATA_DIR: path.join(dir, purpose), LOG_LEVEL: 'warn', COMPLAINTS_ADDRESS, ...env });
     const seconds = round(since(t0) / 1000, 2);
     const [after] = await sql.unsafe<{ db: bigint; tables: bigint }[]>(SIZE_SQL);
     await check(sql, purpose, expected, problems);
@@ -136,11 +152,11 @@ async function check(sql: ReturnType<typeof createPool>, purpose: string, expect
   if (atts.length !== 1 || atts[0]!.sha256 !== expected.sha256 || atts[0]!.size_bytes !== expected.size) problems.push(`${purpose}: the attachment was not recorded as sent (${JSON.stringify(atts)})`);
 }
 
-/** Runs `redress ARGS` in its own process; resolves to its peak RSS in bytes. */
+/** Runs `node ARGS` (from the repository's root) in its own process; resolves to its peak RSS in bytes. */
 function runChild(args: string[], env: Record<string, string>): Promise<number> {
   return new Promise((resolve, reject) => {
     const base = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? '/tmp' };
-    const child = spawn(process.execPath, ['--import', PROBE, 'bin/redress.mjs', ...args], { cwd: ROOT, env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', PROBE, ...args], { cwd: ROOT, env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     const rss: Buffer[] = [];
@@ -151,7 +167,7 @@ function runChild(args: string[], env: Record<string, string>): Promise<number> 
     child.once('close', (code) => {
       const peak = Number(Buffer.concat(rss).toString().trim());
       if (code !== 0 || !Number.isFinite(peak) || peak <= 0) {
-        reject(new Error(`redress ${args.join(' ')} exited ${code}: ${Buffer.concat(err).toString().slice(-2000)}${Buffer.concat(out).toString().slice(-500)}`));
+        reject(new Error(`node ${args.join(' ')} exited ${code}: ${Buffer.concat(err).toString().slice(-2000)}${Buffer.concat(out).toString().slice(-500)}`));
       } else resolve(peak);
     });
   });

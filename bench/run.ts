@@ -121,7 +121,8 @@ async function main(): Promise<number> {
   if (report) line('report s for a month / a year (cases)', `${report.monthSeconds} / ${report.yearSeconds} (${report.cases})`);
   if (bigMail) {
     const mb = mib(bigMail.messageBytes.big);
-    line(`big mail (${mb} MiB): extra peak RSS file / imap`, `${bigMail.file.extraRssMiB} / ${bigMail.imap.extraRssMiB} MiB (${bigMail.file.extraRssPerMessageSize}x / ${bigMail.imap.extraRssPerMessageSize}x its size)`);
+    const fetchOnly = bigMail.imap.fetchOnly ? `; imapflow's FETCH alone ${bigMail.imap.fetchOnly.extraMiB} MiB` : '';
+    line(`big mail (${mb} MiB): extra peak RSS file / imap`, `${bigMail.file.extraRssMiB} / ${bigMail.imap.extraRssMiB} MiB (${bigMail.file.extraRssPerMessageSize}x / ${bigMail.imap.extraRssPerMessageSize}x its size${fetchOnly})`);
     line(`big mail (${mb} MiB): database growth file / imap`, `${bigMail.file.big.databaseGrowthMiB} / ${bigMail.imap.big.databaseGrowthMiB} MiB`);
   }
   line('peak RSS', `${peakRssMiB} MiB`);
