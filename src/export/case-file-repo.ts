@@ -54,7 +54,7 @@ export interface AttachmentRecord {
   sha256: string;
   /** The bytes; null when purged, or (straight from the database) when they are read from the raw message by `part_id`. */
   content: Buffer | null;
-  /** The attachment's part of its raw message (rows since 0008); absent or null when `content` holds it. */
+  /** The attachment's part of its raw message (rows since 0009); absent or null when `content` holds it. */
   part_id?: string | null;
 }
 

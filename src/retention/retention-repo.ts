@@ -76,7 +76,7 @@ export async function redactCases(tx: Tx, caseIds: bigint[], now: Date): Promise
 
 /**
  * Inbound messages matching `where` that still hold personal data, with their attachments: their
- * own content (rows before 0008), or their part of the raw message, which goes with it.
+ * own content (rows before 0009), or their part of the raw message, which goes with it.
  */
 export async function redactInbound(tx: Tx, where: postgres.Fragment, now: Date): Promise<Pick<RedactionCounts, 'inbound_messages' | 'attachments'>> {
   const attachments = await tx`
