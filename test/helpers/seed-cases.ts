@@ -11,7 +11,7 @@ export interface SeedOptions {
   now: Date;
   /** Staff the alerts and command receipts went to (added as staff too). */
   staff: readonly string[];
-  /** Addresses that are customers too, some with earlier cases: the repeat complainants of an intake run. */
+  /** Addresses that are customers too, with no case: an intake run finds them (and looks up their earlier cases). */
   knownAddresses?: readonly string[];
   seed: number;
 }
@@ -47,7 +47,8 @@ export async function seedCases(sql: Sql, o: SeedOptions): Promise<SeedCounts> {
     await seedDeadlines(tx, o);
     await seedHistory(tx);
   });
-  await sql`analyze`;
+  // As autovacuum would have left it: statistics, and the visibility map index-only scans rely on.
+  await sql`vacuum analyze`;
   const [counts] = await sql<[SeedCounts]>`
     select (select count(*)::int from customers) as customers, (select count(*)::int from cases) as cases,
       (select count(*)::int from cases where status in ('new', 'open', 'awaiting_confirmation')) as open,
@@ -60,10 +61,11 @@ async function seedCustomers(tx: Tx, o: SeedOptions): Promise<void> {
   const generated = Math.max(1, Math.ceil(o.cases * 0.7));
   await tx`
     create temp table seed_customer on commit drop as
-    select nextval('customers_id_seq') as id, email, name, row_number() over () as n from (
-      select 'seed.customer.' || g || '@customers.seed.test' as email, 'Seed Customer ' || g as name from generate_series(1, ${generated}::int) g
+    select nextval('customers_id_seq') as id, email, name, known from (
+      select 'seed.customer.' || g || '@customers.seed.test' as email, 'Seed Customer ' || g as name, false as known from generate_series(1, ${generated}::int) g
       union all
-      select lower(a), null from unnest(${[...(o.knownAddresses ?? [])]}::text[]) a) c`;
+      select lower(a), null, true from unnest(${[...(o.knownAddresses ?? [])]}::text[]) a) c`;
+  await tx`create temp table seed_party on commit drop as select min(id) as first, count(*) as n from seed_customer where not known`;
   await tx`insert into customers (id, email, display_name, created_at) select id, email, name, ${new Date(o.now.getTime() - 400 * DAY)} from seed_customer`;
 }
 
@@ -83,8 +85,8 @@ async function seedCaseRows(tx: Tx, o: SeedOptions): Promise<void> {
     from (
       select x.*,
         case when is_open then ${now}::timestamptz - r_age * interval '55 days' else ${now}::timestamptz - interval '60 days' - r_age * interval '305 days' end as received_at,
-        (select min(id) from seed_customer) + floor(r_customer * (select count(*) from seed_customer))::bigint as customer_id,
-        case when r_rep < 0.05 then (select min(id) from seed_customer) + floor(r_rep * 20 * (select count(*) from seed_customer))::bigint end as representative_id,
+        (select first from seed_party) + floor(r_customer * (select n from seed_party))::bigint as customer_id,
+        case when r_rep < 0.05 then (select first from seed_party) + floor(r_rep * 20 * (select n from seed_party))::bigint end as representative_id,
         case when r_role < 0.9 then 'rep' when r_role < 0.95 then 'supervisor' when r_role < 0.98 then 'engineering' else 'director' end as owner_role
       from (select nextval('cases_id_seq') as id, nextval('case_number_seq') as number, g, random() < ${o.openShare}::float8 as is_open,
               random() as r_status, random() as r_age, random() as r_role, random() as r_prio,
