@@ -1,6 +1,6 @@
 import { TZDate } from '@date-fns/tz';
 import type { BusinessCalendar } from '../src/policy/calendar.ts';
-import type { StaffRole } from '../src/staff/staff-repo.ts';
+import type { StaffRole } from '../src/vocabulary.ts';
 import type { Rng } from './random.ts';
 
 /** Pure scheduling for the walk: when complaints arrive, and what staff and customers do on each case, and when. */

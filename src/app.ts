@@ -17,11 +17,11 @@ import { createLogger, type Logger } from './log.ts';
 import { createPipelineMetrics, type PipelineMetrics } from './monitoring/metrics.ts';
 import type { MessageSettings } from './outbound/message-data.ts';
 import type { OutboxContext } from './outbound/planner.ts';
-import { loadTemplates } from './outbound/render.ts';
+import { loadTemplates } from './outbound/templates.ts';
 import { createSender, type Sender, type SmtpSettings } from './outbound/sender.ts';
-import type { SendDeps } from './outbound/send-job.ts';
+import type { SendDeps } from './jobs/send-job.ts';
 import { createBusinessCalendar, type BusinessCalendar } from './policy/calendar.ts';
-import { policySettings } from './policy/settings.ts';
+import type { PolicySettings } from './policy/settings.ts';
 import type { DigestDeps } from './jobs/digest-job.ts';
 
 export interface App {
@@ -65,6 +65,22 @@ export function intakeSettings(config: Config): IntakeSettings {
     timeZone: config.BUSINESS_TIMEZONE,
     repeatThreshold: config.REPEAT_COMPLAINT_THRESHOLD,
     repeatWindowDays: config.REPEAT_COMPLAINT_WINDOW_DAYS,
+  };
+}
+
+/** POLICY.md's numbers, from config. */
+export function policySettings(config: Config): PolicySettings {
+  return {
+    ackBusinessDays: config.ACK_BUSINESS_DAYS,
+    reviewBusinessDays: config.REVIEW_BUSINESS_DAYS,
+    updateEveryBusinessDays: config.UPDATE_EVERY_BUSINESS_DAYS,
+    engineeringTargetBusinessDays: config.ENGINEERING_TARGET_BUSINESS_DAYS,
+    engineeringOverdueBusinessDays: config.ENGINEERING_OVERDUE_BUSINESS_DAYS,
+    directorDays: config.DIRECTOR_DAYS,
+    silenceClosureBusinessDays: config.SILENCE_CLOSURE_BUSINESS_DAYS,
+    adrDays: config.ADR_DAYS,
+    adrWarningDays: config.ADR_WARNING_DAYS,
+    graceSeconds: config.DEADLINE_GRACE_SECONDS,
   };
 }
 
@@ -127,7 +143,7 @@ export async function openApp(config: Config, overrides: { log?: Logger; clock?:
   const log = overrides.log ?? createLogger(config.LOG_LEVEL, config.LOG_FORMAT);
   const clock = overrides.clock ?? clockFromConfig(config.REDRESS_NOW);
   // A missing or broken template fails here, at start-up, not at the first send.
-  loadTemplates();
+  const templates = loadTemplates();
   if (!config.STAFF_REQUIRE_AUTH) {
     log.warn('STAFF_REQUIRE_AUTH=false: anyone who forges a staff From address can act on cases by email; set it to true (README, "Sender authentication")');
   }
@@ -152,6 +168,7 @@ export async function openApp(config: Config, overrides: { log?: Logger; clock?:
   const outbox: OutboxContext = {
     calendar,
     policy,
+    templates,
     settings: {
       ...messageSettings(config),
       autoReplyDailyCap: config.AUTO_REPLY_DAILY_CAP,

@@ -26,6 +26,7 @@ export async function smtpSourceOptions(config: Config): Promise<SmtpSourceOptio
     port: config.SMTP_LISTEN.port,
     protocol: config.SMTP_PROTOCOL,
     hardMaxBytes: config.MAX_MESSAGE_BYTES * 4,
+    groupCommitMax: config.IMAP_BATCH_SIZE,
     maxClients: config.SMTP_LISTEN_MAX_CLIENTS,
     connectionsPerMinute: config.SMTP_LISTEN_CONNECTIONS_PER_MINUTE,
     ...(config.SMTP_LISTEN_USERS ? { users: config.SMTP_LISTEN_USERS } : {}),
@@ -74,7 +75,7 @@ export async function runWorker(app: App, signal: AbortSignal): Promise<void> {
   });
   const running: Promise<unknown>[] = [];
   try {
-    const smtp = smtpEnabled(app) ? await startSmtpSource({ clock: app.clock, log, process: app.process }, await smtpSourceOptions(config)) : undefined;
+    const smtp = smtpEnabled(app) ? await startSmtpSource({ clock: app.clock, log, process: app.process, processMany: app.processMany }, await smtpSourceOptions(config)) : undefined;
     if (smtp) running.push(stopped(stop.signal).then(() => smtp.close()));
     const imapSource = config.IMAP_URL
       ? createImapSource(

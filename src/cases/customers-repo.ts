@@ -1,5 +1,5 @@
 import type { Db, Tx } from '../db/pool.ts';
-import type { CustomerRecord, StoredCustomer } from '../customers/customer-rows.ts';
+import type { CustomerRecord, StoredCustomer } from './customer-rows.ts';
 import type { Format } from '../vocabulary.ts';
 
 /** Every statement on `customers`. */

@@ -1,8 +1,6 @@
 import type { ComplaintSignals } from '../mail/message.ts';
 import { PRIORITY_FLAGS, type CaseFlag } from '../vocabulary.ts';
 
-export { CASE_FLAGS, PRIORITY_FLAGS, type CaseFlag } from '../vocabulary.ts';
-
 export function isPriority(flags: readonly string[]): boolean {
   return flags.some((f) => (PRIORITY_FLAGS as readonly string[]).includes(f));
 }

@@ -1,12 +1,12 @@
 import { adrNoticeOwed, type DeadlineKind } from '../policy/deadlines.ts';
 import type { StaffCommand } from '../staff/commands.ts';
-import type { StaffRole } from '../vocabulary.ts';
+import type { CustomerReplyKind, StaffRole } from '../vocabulary.ts';
 import { alert, decision, directorPending, type CaseFacts, type Decision, type HistoryIntent, type SendIntent } from './decision.ts';
 import { staffCommand, type LocalDay } from './staff-decisions.ts';
 
 export type { Audience, CaseFacts, Decision, HistoryIntent, SendIntent } from './decision.ts';
 
-export type CustomerMessageKind = 'reply' | 'confirmation' | 'not_resolved' | 'deadlock_request';
+export type CustomerMessageKind = CustomerReplyKind;
 
 export type LifecycleEvent =
   | { type: 'opened' }

@@ -34,8 +34,3 @@ export function newCaseToken(): string {
   }
   return out;
 }
-
-/** The footer line customers quote back: reference and token together. */
-export function threadingTag(reference: string, token: string): string {
-  return `${reference}/${token}`;
-}

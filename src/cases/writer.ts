@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Tx } from '../db/pool.ts';
-import { composeMessage } from '../outbound/compose.ts';
+import { storedContent } from '../outbound/compose.ts';
 import { insertOutbound, markBounced, reserveOutbound } from '../outbound/outbox-repo.ts';
 import { insertCases, updateCaseFacts } from './cases-repo.ts';
 import { writeCustomers } from './customers-repo.ts';
@@ -19,9 +19,12 @@ export type EnqueueSends = (tx: Tx, jobs: { jobId: string; outboundId: bigint }[
  */
 export async function persist(tx: Tx, enqueue: EnqueueSends, changes: Changes, more: () => Promise<unknown>[] = () => []): Promise<void> {
   const messages = changes.messages;
-  const [ids, raws] = await Promise.all([reserveOutbound(tx, messages.length), Promise.all(messages.map((m) => composeMessage(m.compose)))]);
+  const pending = reserveOutbound(tx, messages.length);
+  // The send composes the MIME bytes; intake keeps what the message says.
+  const contents = messages.map((m) => storedContent(m.compose));
+  const ids = await pending;
   messages.forEach((m, i) => (m.id = ids[i]!));
-  const outbound = messages.map((m, i) => ({ m, raw: raws[i]!, jobId: m.status === 'queued' ? randomUUID() : null }));
+  const outbound = messages.map((m, i) => ({ m, content: contents[i]!, jobId: m.status === 'queued' ? randomUUID() : null }));
   const customers = [...changes.customers].map((c) => ({ id: c.id, email: c.email, displayName: c.displayName, preferredFormat: c.preferredFormat, isNew: c.isNew }));
   const cases = [...changes.cases];
   const jobs = outbound.flatMap((o) => (o.jobId ? [{ jobId: o.jobId, outboundId: o.m.id! }] : []));

@@ -1,13 +1,14 @@
 import type { Command } from 'commander';
+import { CASE_STATUSES } from '../vocabulary.ts';
 import { caseDetail, caseSummaries } from '../cases/case-view.ts';
 import type { Config } from '../config.ts';
 import { RedressError } from '../errors.ts';
 import { exportCase, type ExportReport, type ExportTarget } from '../export/export-case.ts';
 import { CASE_ACTIONS, runCaseAction, type CaseActionOptions } from './case-actions.ts';
-import { positiveInt, table, toJson } from './output.ts';
+import { positiveInt, table, toJson } from '../output.ts';
 import { withApp } from './with-app.ts';
 
-const STATUSES = ['new', 'open', 'awaiting_confirmation', 'closed', 'withdrawn'];
+const STATUSES: readonly string[] = CASE_STATUSES;
 
 export function caseCommands(program: Command, config: () => Config): void {
   program

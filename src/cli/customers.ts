@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { Config } from '../config.ts';
 import { importCustomers, setCustomer, type ImportReport, type SetReport } from '../customers/customers-admin.ts';
 import { RedressError } from '../errors.ts';
-import { toJson } from './output.ts';
+import { toJson } from '../output.ts';
 import { eraseCommand } from './retention.ts';
 import { withApp } from './with-app.ts';
 

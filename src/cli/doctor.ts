@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { Config } from '../config.ts';
 import { diagnose, type Check } from '../doctor/doctor.ts';
 import { createLogger } from '../log.ts';
-import { toJson } from './output.ts';
+import { toJson } from '../output.ts';
 
 export function doctorCommand(program: Command, config: () => Config): void {
   program

@@ -4,9 +4,10 @@ import type { App } from '../app.ts';
 import type { Config } from '../config.ts';
 import { RedressError } from '../errors.ts';
 import { createImapSource } from '../intake/imap-source.ts';
+import type { IntakeInput } from '../intake/types.ts';
 import { createLogger } from '../log.ts';
 import { fileProgress, type FileProgress } from './progress.ts';
-import { toJson } from './output.ts';
+import { toJson } from '../output.ts';
 import { withApp } from './with-app.ts';
 
 export function ingestCommand(program: Command, config: () => Config): void {
@@ -49,15 +50,29 @@ async function drainOnce(app: App, json?: boolean): Promise<void> {
   process.stdout.write(json ? `${toJson(stats)}\n` : `fetched ${stats.fetched}, stored ${stats.stored}, duplicates ${stats.duplicates}, moved ${stats.moved}\n`);
 }
 
+/** Most bytes read into one transaction: a chunk of large files is not held in memory all at once. */
+const CHUNK_BYTES = 64 * 1024 * 1024;
+
+/** Files in chunks of IMAP_BATCH_SIZE, each chunk one transaction (a poison file is then taken alone), in the order given. */
 async function ingestFiles(app: App, files: string[], opts: { receivedAt?: Date; json?: boolean; progress: FileProgress }): Promise<void> {
   const { receivedAt, json, progress } = opts;
   const results = [];
-  for (const file of files) {
-    const [raw, stat] = await Promise.all([fs.readFile(file), fs.stat(file)]);
-    const outcome = await app.process({ raw, receivedAt: receivedAt ?? stat.mtime, source: 'file', sourceRef: file });
-    results.push({ file, ...outcome });
-    progress.advance();
-    if (!json) progress.print(`${file}: ${outcome.status} ${outcome.kind}${outcome.caseReference ? ` ${outcome.caseReference}` : ''}${outcome.caseOpened ? ' (new case)' : ''}\n`);
+  for (let i = 0; i < files.length; ) {
+    const chunk: IntakeInput[] = [];
+    let bytes = 0;
+    for (; i < files.length && chunk.length < app.config.IMAP_BATCH_SIZE && (chunk.length === 0 || bytes < CHUNK_BYTES); i += 1) {
+      const file = files[i]!;
+      const [raw, stat] = await Promise.all([fs.readFile(file), fs.stat(file)]);
+      bytes += raw.length;
+      chunk.push({ raw, receivedAt: receivedAt ?? stat.mtime, source: 'file', sourceRef: file });
+    }
+    const outcomes = await app.processMany(chunk);
+    for (const [j, outcome] of outcomes.entries()) {
+      const file = chunk[j]!.sourceRef!;
+      results.push({ file, ...outcome });
+      progress.advance();
+      if (!json) progress.print(`${file}: ${outcome.status} ${outcome.kind}${outcome.caseReference ? ` ${outcome.caseReference}` : ''}${outcome.caseOpened ? ' (new case)' : ''}\n`);
+    }
   }
   if (json) process.stdout.write(`${toJson(results)}\n`);
 }

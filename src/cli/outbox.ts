@@ -3,8 +3,8 @@ import { findCaseByReference } from '../cases/cases-repo.ts';
 import type { Config } from '../config.ts';
 import { RedressError } from '../errors.ts';
 import { listOutbound, OUTBOX_FILTERS, type OutboxFilter, type OutboxRow } from '../outbound/outbox-admin-repo.ts';
-import { outboundDetail, retryAllDead, retryOutbound, type OutboundDetail, type RetryAnswer } from '../outbound/outbox-admin.ts';
-import { positiveInt, table, toJson } from './output.ts';
+import { outboundDetail, retryAllDead, retryOutbound, type OutboundDetail, type RetryAnswer } from '../jobs/outbox-admin.ts';
+import { positiveInt, table, toJson } from '../output.ts';
 import { withApp } from './with-app.ts';
 
 interface ListOptions {

@@ -3,7 +3,7 @@ import type { Config } from '../config.ts';
 import { RedressError } from '../errors.ts';
 import { regulatorReport } from '../reports/regulator-report.ts';
 import { reportCsv, reportTable } from '../reports/report.ts';
-import { toJson } from './output.ts';
+import { toJson } from '../output.ts';
 import { withApp } from './with-app.ts';
 
 const FORMATS = ['table', 'json', 'csv'];

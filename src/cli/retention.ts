@@ -4,7 +4,7 @@ import type { Config } from '../config.ts';
 import { eraseCustomer, type ErasureReport } from '../retention/erase.ts';
 import { purgeExpired, type PurgeReport, type RetentionDeps } from '../retention/purge.ts';
 import type { RedactionCounts } from '../retention/retention-repo.ts';
-import { toJson } from './output.ts';
+import { toJson } from '../output.ts';
 import { withApp } from './with-app.ts';
 
 export function retentionCommands(program: Command, config: () => Config): void {

@@ -8,10 +8,11 @@ import { runWorker } from '../worker.ts';
 import { errorMessage, isRetryable, RedressError } from '../errors.ts';
 import { runDue } from '../jobs/run-due.ts';
 import { renderMessage } from '../outbound/render.ts';
+import { loadTemplates } from '../outbound/templates.ts';
 import { buildDigest } from '../jobs/digest-job.ts';
 import { collectCounts } from '../monitoring/counts.ts';
 import { createDatabaseGauges } from '../monitoring/metrics.ts';
-import { toJson } from './output.ts';
+import { toJson } from '../output.ts';
 import { withApp } from './with-app.ts';
 
 export function migrateCommand(program: Command, config: () => Config): void {
@@ -109,7 +110,7 @@ export function digestCommand(program: Command, config: () => Config): void {
     .action(async (opts: { preview?: boolean; json?: boolean }) => {
       if (!opts.preview && !opts.json) throw new RedressError('invalid_input', 'use --preview to print the digest (the worker and run-due send it at DIGEST_TIME)');
       const digest = await withApp(config, (app) => buildDigest(app.digest, app.clock.now()));
-      process.stdout.write(opts.json ? `${toJson(digest)}\n` : `${renderMessage('staff_digest', digest).text}\n`);
+      process.stdout.write(opts.json ? `${toJson(digest)}\n` : `${renderMessage(loadTemplates(), 'staff_digest', digest).text}\n`);
     });
 }
 

@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import type { Config } from '../config.ts';
 import { RedressError } from '../errors.ts';
-import { addStaff, listStaff, removeStaff, STAFF_ROLES, type StaffRole } from '../staff/staff-repo.ts';
-import { table, toJson } from './output.ts';
+import { addStaff, listStaff, removeStaff } from '../staff/staff-repo.ts';
+import { STAFF_ROLES, type StaffRole } from '../vocabulary.ts';
+import { table, toJson } from '../output.ts';
 import { withApp } from './with-app.ts';
 
 export function staffCommands(program: Command, config: () => Config): void {

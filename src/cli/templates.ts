@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { App } from '../app.ts';
-import { messageSettings } from '../app.ts';
+import { messageSettings, policySettings } from '../app.ts';
 import { findCaseByReference, lockCases } from '../cases/cases-repo.ts';
 import { clockFromConfig } from '../clock.ts';
 import type { Config } from '../config.ts';
@@ -8,9 +8,10 @@ import { RedressError } from '../errors.ts';
 import { OUTBOUND_KINDS, type OutboundKind } from '../outbound/message-types.ts';
 import { caseParties } from '../outbound/outbox-repo.ts';
 import { renderMessage, type RenderedMessage } from '../outbound/render.ts';
-import { previewData, sampleCase, sampleDigest, type PreviewContext } from '../outbound/template-preview.ts';
+import { loadTemplates } from '../outbound/templates.ts';
+import { previewData, sampleCase, sampleDigest, type PreviewContext } from './template-preview.ts';
 import { createBusinessCalendar } from '../policy/calendar.ts';
-import { policySettings } from '../policy/settings.ts';
+
 import { buildDigest } from '../jobs/digest-job.ts';
 import { withApp } from './with-app.ts';
 
@@ -34,24 +35,25 @@ export function templatesCommand(program: Command, config: () => Config): void {
 
 /** Needs no database: the sample case with the configured calendar, policy and names. */
 function fromSample(config: Config, kind: OutboundKind): RenderedMessage {
+  const templates = loadTemplates();
   const ctx: PreviewContext = {
     calendar: createBusinessCalendar({ timeZone: config.BUSINESS_TIMEZONE, holidayRegion: config.HOLIDAY_REGION, opens: config.BUSINESS_OPENS, closes: config.BUSINESS_CLOSES }),
     policy: policySettings(config),
     settings: messageSettings(config),
   };
   const now = clockFromConfig(config.REDRESS_NOW).now();
-  if (kind === 'staff_digest') return renderMessage(kind, sampleDigest(ctx, now));
+  if (kind === 'staff_digest') return renderMessage(templates, kind, sampleDigest(ctx, now));
   const { parties, facts } = sampleCase(now);
-  return renderMessage(kind, previewData(kind, parties, facts, ctx, now));
+  return renderMessage(templates, kind, previewData(kind, parties, facts, ctx, now));
 }
 
 async function fromCase(app: App, kind: OutboundKind, reference: string): Promise<RenderedMessage> {
   const now = app.clock.now();
-  if (kind === 'staff_digest') return renderMessage(kind, await buildDigest(app.digest, now));
+  if (kind === 'staff_digest') return renderMessage(app.outbox.templates, kind, await buildDigest(app.digest, now));
   const kase = await findCaseByReference(app.db.sql, reference);
   const parties = kase && (await caseParties(app.db.sql, kase.id));
   // Facts are read under the row lock the lifecycle takes, released at once: a consistent snapshot.
   const facts = kase && (await app.db.sql.begin(async (tx) => (await lockCases(tx, [kase.id]))[0]?.facts));
   if (!parties || !facts) throw new RedressError('not_found', `no case ${reference}`);
-  return renderMessage(kind, previewData(kind, parties, facts, app.outbox, now));
+  return renderMessage(app.outbox.templates, kind, previewData(kind, parties, facts, app.outbox, now));
 }

@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import type { Sql } from '../db/pool.ts';
 import { errorMessage, RedressError } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import { customerChange, readCustomer, readCustomerCsv, type CustomerFields, type RowError, type RowResult, type StoredCustomer } from './customer-rows.ts';
+import { customerChange, readCustomer, readCustomerCsv, type CustomerFields, type RowError, type RowResult, type StoredCustomer } from '../cases/customer-rows.ts';
 import { customersByEmail, findCustomerByEmail, upsertCustomers } from '../cases/customers-repo.ts';
 
 /** The JSON `redress customers import --json` prints: a public interface, add fields, never rename. */

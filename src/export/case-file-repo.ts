@@ -1,5 +1,6 @@
 import type { Db } from '../db/pool.ts';
 import { listHistory, type HistoryRow } from '../cases/history-repo.ts';
+import { outboundSource, type StoredContent } from '../outbound/compose.ts';
 
 /** Everything stored about one case, for the Ombudsman's case file (`redress case REF export`). */
 export interface CaseRecord {
@@ -91,9 +92,11 @@ export async function loadCaseRecord(db: Db, reference: string): Promise<CaseRec
   const attachments = await db<AttachmentRecord[]>`
     select a.id, a.inbound_message_id, a.filename, a.content_type, a.size_bytes, a.sha256, a.content
     from attachments a join inbound_messages i on i.id = a.inbound_message_id where i.case_id = ${kase.id} order by a.id`;
-  const outbound = await db<OutboundRecord[]>`
-    select id, message_id, kind, audience, to_addresses, subject, status, created_at, sent_at, raw
+  const stored = await db<(Omit<OutboundRecord, 'raw'> & { raw: Buffer | null; content: StoredContent | null })[]>`
+    select id, message_id, kind, audience, to_addresses, subject, status, created_at, sent_at, raw, content
     from outbound_messages where case_id = ${kase.id} order by created_at, id`;
+  // A message not yet sent is filed as the bytes its send will compose.
+  const outbound = await Promise.all(stored.map(async ({ content, ...m }) => ({ ...m, raw: await outboundSource({ raw: m.raw, content }) })));
   const deadlines = await db<DeadlineRecord[]>`
     select id, rule, kind, due_at, status, created_at, resolved_at from deadlines where case_id = ${kase.id} order by due_at, id`;
   return { kase, inbound, attachments, outbound, deadlines, history: await listHistory(db, kase.id) };

@@ -3,7 +3,7 @@ import { createWriteStream } from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { ZipFile } from 'yazl';
-import { toJson } from '../cli/output.ts';
+import { toJson } from '../output.ts';
 import type { Sql } from '../db/pool.ts';
 import { errorMessage, RedressError } from '../errors.ts';
 import { buildCaseFile, type CaseFileEntry } from './case-file.ts';

@@ -6,7 +6,8 @@ import type { Logger } from '../log.ts';
 import { connectionRate } from './connection-rate.ts';
 import { verifyAsReceiver, type DnsResolver } from './mail-auth.ts';
 import { semaphore, spoolMessage } from './smtp-spool.ts';
-import type { ProcessMessage } from './types.ts';
+import { groupCommit } from './group-commit.ts';
+import type { IntakeInput, IntakeOutcome, ProcessMessage } from './types.ts';
 
 export interface SmtpSourceOptions {
   host: string;
@@ -22,6 +23,8 @@ export interface SmtpSourceOptions {
   users?: ReadonlyMap<string, string>;
   /** PEM certificate and key: STARTTLS is offered, and AUTH needs it. */
   tls?: { cert: Buffer; key: Buffer };
+  /** Most messages of concurrent sessions stored in one transaction (group commit). */
+  groupCommitMax?: number;
   /** Where message bodies past `spoolThresholdBytes` are written while they arrive. */
   spoolDir?: string;
   spoolThresholdBytes?: number;
@@ -45,8 +48,13 @@ const processLargeOneAtATime = semaphore(1);
  * given only after the intake transaction commits; any failure answers 451 so the
  * sending MTA keeps the message and retries.
  */
-export async function startSmtpSource(deps: { clock: Clock; log: Logger; process: ProcessMessage }, opts: SmtpSourceOptions): Promise<SmtpSource> {
+export async function startSmtpSource(
+  deps: { clock: Clock; log: Logger; process: ProcessMessage; processMany?: (inputs: readonly IntakeInput[]) => Promise<IntakeOutcome[]> },
+  opts: SmtpSourceOptions,
+): Promise<SmtpSource> {
   const log = deps.log.child({ component: `${opts.protocol}-intake` });
+  // Concurrent sessions share a transaction (group commit); each still answers only after its own message committed.
+  const store = deps.processMany ? groupCommit(deps.processMany, opts.groupCommitMax ?? 200) : (input: IntakeInput) => deps.process(input);
   const rate = connectionRate(opts.connectionsPerMinute ?? 60);
   const threshold = opts.spoolThresholdBytes ?? 1024 * 1024;
   const server = new SMTPServer({
@@ -88,7 +96,7 @@ export async function startSmtpSource(deps: { clock: Clock; log: Logger; process
               const receiverAuth = opts.verifySenders
                 ? await verifyAsReceiver(received, { ip: session.remoteAddress, helo: session.hostNameAppearsAs, mailFrom }, { ...opts.verifySenders, log })
                 : undefined;
-              return deps.process({
+              return store({
                 raw: withTrueReturnPath(received, mailFrom),
                 receivedAt,
                 source: opts.protocol,

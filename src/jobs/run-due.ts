@@ -3,7 +3,7 @@ import { advanceCase, type CaseDeps } from '../cases/advance.ts';
 import { dueDeadlines } from '../cases/deadlines-repo.ts';
 import type { Sql } from '../db/pool.ts';
 import type { Logger } from '../log.ts';
-import { deadLettered, sendOutbound, type SendDeps } from '../outbound/send-job.ts';
+import { deadLettered, sendOutbound, type SendDeps } from './send-job.ts';
 import { ACTIONABLE_DEADLINES, type DeadlineKind } from '../policy/deadlines.ts';
 import { sendDigestIfDue, type DigestDeps } from './digest-job.ts';
 import { retryRoute } from '../outbound/relay-circuit.ts';

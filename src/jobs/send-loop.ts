@@ -4,7 +4,7 @@ import { whileDatabaseDown } from '../db/retry.ts';
 import { errorMessage, isRetryable } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { closedCircuit, gate, probeFailed, probeStarted, relayAnswered, relayFailed, retryRoute, type Circuit } from '../outbound/relay-circuit.ts';
-import { sendOutbound, type SendDeps, type SendOutcome } from '../outbound/send-job.ts';
+import { sendOutbound, type SendDeps, type SendOutcome } from './send-job.ts';
 import { outboundIdOf, QUEUES, releaseJobs } from './boss.ts';
 
 export interface SendLoopSettings {

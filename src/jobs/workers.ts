@@ -1,10 +1,13 @@
-import type { App } from '../app.ts';
-import { pause } from '../clock.ts';
-import { deadLettered } from '../outbound/send-job.ts';
-import { sendDigestIfDue } from './digest-job.ts';
+import type PgBoss from 'pg-boss';
+import { pause, type Clock } from '../clock.ts';
+import type { Config } from '../config.ts';
+import type { Sql } from '../db/pool.ts';
+import type { Logger } from '../log.ts';
+import { deadLettered, type SendDeps } from './send-job.ts';
+import { sendDigestIfDue, type DigestDeps } from './digest-job.ts';
 import { outboundIdOf, QUEUES } from './boss.ts';
 import { pollQueue } from './poll-queue.ts';
-import { fireDueDeadlines } from './run-due.ts';
+import { fireDueDeadlines, type RunDueDeps } from './run-due.ts';
 import { startSendLoop, type SendLoop } from './send-loop.ts';
 import { listenForSends } from './send-wakeup.ts';
 
@@ -21,7 +24,19 @@ export interface JobWorkers {
  * jobs commit), the send queue's dead letters, and a once-a-minute tick (a pg-boss cron,
  * so one worker of many runs it) that fires due deadlines and the digest.
  */
-export async function startJobWorkers(app: App): Promise<JobWorkers> {
+/** What the job runner is given by the composition root. */
+export interface JobWorkersDeps {
+  boss: PgBoss;
+  log: Logger;
+  clock: Clock;
+  config: Pick<Config, 'SEND_POLL_SECONDS' | 'SEND_BATCH_SIZE' | 'SMTP_MAX_CONNECTIONS' | 'SEND_EXPIRE_SECONDS' | 'BUSINESS_TIMEZONE'>;
+  db: { sql: Sql };
+  send: SendDeps;
+  runDue: RunDueDeps;
+  digest: DigestDeps;
+}
+
+export async function startJobWorkers(app: JobWorkersDeps): Promise<JobWorkers> {
   const { boss, log, config } = app;
   const pollMs = config.SEND_POLL_SECONDS * 1000;
   const sends = startSendLoop(

@@ -1,7 +1,7 @@
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { Db } from '../db/pool.ts';
 import type { IntakeObserver } from '../intake/intake.ts';
-import type { SendObserver } from '../outbound/send-job.ts';
+import type { SendObserver } from '../jobs/send-job.ts';
 import { collectCounts, overdueDeadlines, sendQueueDepth } from './counts.ts';
 
 /** Seconds from arrival to commit: milliseconds over SMTP, a poll interval over IMAP, days after an outage. */

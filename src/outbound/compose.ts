@@ -42,6 +42,31 @@ const MAX_REFERENCES = 20;
  * can smuggle in another header (`Subject: Hi\r\nBcc: ...`).
  */
 export async function composeMessage(m: ComposeInput): Promise<Buffer> {
+  return new MailComposer(composerOptions(m)).compile().build();
+}
+
+/** What a message will say, as JSON for `outbound_messages.content`; checked now, so a bad message fails where it is planned, not at the send. */
+export function storedContent(m: ComposeInput): StoredContent {
+  composerOptions(m);
+  return { ...m, date: m.date.toISOString(), attachments: m.attachments?.map((a) => ({ ...a, content: a.content.toString('base64') })) };
+}
+
+export function fromStoredContent(s: StoredContent): ComposeInput {
+  return { ...s, date: new Date(s.date), attachments: s.attachments?.map((a) => ({ ...a, content: Buffer.from(a.content, 'base64') })) };
+}
+
+export type StoredContent = Omit<ComposeInput, 'date' | 'attachments'> & {
+  date: string;
+  attachments?: { filename: string; contentType: string; content: string }[];
+};
+
+/** The bytes of a stored outbound message: those sent, or those the send will compose. */
+export async function outboundSource(row: { raw: Buffer | null; content: StoredContent | null }): Promise<Buffer | null> {
+  if (row.raw) return row.raw;
+  return row.content ? composeMessage(fromStoredContent(row.content)) : null;
+}
+
+function composerOptions(m: ComposeInput): ComposerOptions {
   if (Number.isNaN(m.date.getTime())) throw invalid('date is not a valid date');
   if (m.to.length === 0) throw invalid('a message needs at least one "to" address');
   const mail: ComposerOptions = {
@@ -65,7 +90,7 @@ export async function composeMessage(m: ComposeInput): Promise<Buffer> {
   const references = trimReferences((m.references ?? []).map(foreignId).filter((id): id is string => id !== undefined));
   if (references.length) mail.references = references.map((id) => `<${id}>`);
   if (m.attachments?.length) mail.attachments = m.attachments.map(attachment);
-  return new MailComposer(mail).compile().build();
+  return mail;
 }
 
 /** The same key always gives the same Message-ID, so a retried send is recognisably the same message. */

@@ -1,7 +1,9 @@
 import type { Db } from '../db/pool.ts';
+import type { StoredContent } from './compose.ts';
+import type { OutboundStatus } from '../vocabulary.ts';
 
 /** What `redress outbox list` filters on: a stored status, or `dead` (an open dead letter). */
-export const OUTBOX_FILTERS = ['queued', 'sent', 'failed', 'dead', 'bounced', 'suppressed'] as const;
+export const OUTBOX_FILTERS = ['queued', 'sent', 'failed', 'dead', 'bounced', 'suppressed'] as const satisfies readonly (OutboundStatus | 'dead')[];
 export type OutboxFilter = (typeof OUTBOX_FILTERS)[number];
 
 export interface OutboxListFilter {
@@ -54,11 +56,12 @@ export interface OutboundDetailRow extends OutboxRow {
   in_reply_to: string | null;
   job_id: string | null;
   raw: Buffer | null;
+  content: StoredContent | null;
 }
 
 export async function findOutbound(db: Db, id: bigint): Promise<OutboundDetailRow | undefined> {
   const [row] = await db<[OutboundDetailRow?]>`
-    select ${rowColumns(db)}, o.case_id, o.audience, o.automatic, o.envelope_from, o.in_reply_to, o.job_id, o.raw
+    select ${rowColumns(db)}, o.case_id, o.audience, o.automatic, o.envelope_from, o.in_reply_to, o.job_id, o.raw, o.content
     from outbound_messages o left join cases c on c.id = o.case_id where o.id = ${id}`;
   return row;
 }
@@ -92,7 +95,7 @@ export interface RetryCandidate {
 /** Locks the message row until the transaction ends, so two retries of one message queue one job. */
 export async function lockOutboundForRetry(db: Db, id: bigint): Promise<RetryCandidate | undefined> {
   const [row] = await db<[RetryCandidate?]>`
-    select o.id, o.case_id, c.reference, o.kind, o.status, o.raw is not null as has_source, o.last_error
+    select o.id, o.case_id, c.reference, o.kind, o.status, (o.raw is not null or o.content is not null) as has_source, o.last_error
     from outbound_messages o left join cases c on c.id = o.case_id where o.id = ${id} for update of o`;
   return row;
 }

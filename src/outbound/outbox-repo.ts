@@ -1,5 +1,6 @@
 import type { Db, Tx } from '../db/pool.ts';
 import { CONVERSATION_KINDS } from '../vocabulary.ts';
+import type { StoredContent } from './compose.ts';
 import type { PlannedMessage } from './intents.ts';
 import type { CaseParties } from './message-data.ts';
 
@@ -43,9 +44,11 @@ export async function sendLedger(db: Db, q: { addresses: readonly string[]; send
     q.addresses.length === 0
       ? []
       : db<{ address: string; n: number }[]>`
-          select a.address, count(o.id)::int as n from unnest(${[...q.addresses]}::text[]) as a(address)
-          join outbound_messages o on o.to_addresses @> array[a.address] and o.automatic and o.status <> 'suppressed' and o.created_at > ${q.since}
-          group by a.address`,
+          select a as address, count(*)::int as n
+          from outbound_messages o, unnest(o.to_addresses) as a
+          where o.to_addresses && ${[...q.addresses]}::text[] and o.automatic and o.status <> 'suppressed' and o.created_at > ${q.since}
+            and a = any(${[...q.addresses]}::text[])
+          group by a`,
     q.senders.length === 0
       ? []
       : db<{ sender: string; n: number }[]>`
@@ -69,10 +72,10 @@ export async function reserveOutbound(tx: Tx, n: number): Promise<bigint[]> {
   return rows.map((r) => r.id);
 }
 
-/** Planned messages with their reserved ids and composed bytes, in one statement; `jobId` for those to send. */
-export function insertOutbound(tx: Tx, rows: readonly { m: PlannedMessage; raw: Buffer; jobId: string | null }[]): Promise<unknown> {
+/** Planned messages with their reserved ids and content, in one statement; `jobId` for those to send. */
+export function insertOutbound(tx: Tx, rows: readonly { m: PlannedMessage; content: StoredContent; jobId: string | null }[]): Promise<unknown> {
   if (rows.length === 0) return Promise.resolve();
-  const values = rows.map(({ m, raw, jobId }) => ({
+  const values = rows.map(({ m, content, jobId }) => ({
     id: m.id!,
     case_id: m.caseId,
     kind: m.kind,
@@ -80,7 +83,7 @@ export function insertOutbound(tx: Tx, rows: readonly { m: PlannedMessage; raw: 
     message_id: m.messageId,
     to_addresses: m.to,
     subject: m.subject,
-    raw,
+    content: tx.json(content as never),
     status: m.status,
     automatic: m.automatic,
     audience: m.audience,
@@ -118,7 +121,8 @@ export interface OutboundForSend {
   case_id: bigint | null;
   kind: string;
   status: string;
-  raw: Buffer;
+  raw: Buffer | null;
+  content: StoredContent | null;
   to_addresses: string[];
   envelope_from: string;
   message_id: string;
@@ -129,13 +133,14 @@ export interface OutboundForSend {
 
 export async function loadOutbound(db: Db, id: bigint): Promise<OutboundForSend | undefined> {
   const [row] = await db<[OutboundForSend?]>`
-    select id, case_id, kind, status, raw, to_addresses, envelope_from, message_id, attempts, last_error, created_at from outbound_messages where id = ${id}`;
+    select id, case_id, kind, status, raw, content, to_addresses, envelope_from, message_id, attempts, last_error, created_at from outbound_messages where id = ${id}`;
   return row;
 }
 
-export async function markSent(db: Db, id: bigint, at: Date): Promise<boolean> {
+/** Keeps the bytes the relay took in place of the content they were composed from. */
+export async function markSent(db: Db, id: bigint, at: Date, raw: Buffer): Promise<boolean> {
   const rows = await db`
-    update outbound_messages set status = 'sent', sent_at = ${at}, attempts = attempts + 1, last_error = null
+    update outbound_messages set status = 'sent', sent_at = ${at}, attempts = attempts + 1, last_error = null, raw = ${raw}, content = null
     where id = ${id} and status = 'queued' returning id`;
   return rows.length > 0;
 }

@@ -6,6 +6,7 @@ import type { HistoryDraft, PlannedMessage, SendIntent } from './intents.ts';
 import { messageData, type CaseParties, type MessageFacts, type MessageSettings } from './message-data.ts';
 import { resolveRecipients } from './recipients.ts';
 import { renderMessage, type OutboundKind } from './render.ts';
+import type { Templates } from './templates.ts';
 
 export interface OutboxSettings extends MessageSettings {
   autoReplyDailyCap: number;
@@ -17,6 +18,8 @@ export interface OutboxContext {
   settings: OutboxSettings;
   calendar: BusinessCalendar;
   policy: PolicySettings;
+  /** Compiled once at start-up (templates.ts); rendering itself does no I/O. */
+  templates: Templates;
 }
 
 export interface StaffMember {
@@ -109,7 +112,7 @@ function planOne(ctx: OutboxContext, kase: CaseMessageContext, staff: readonly S
       : { inReplyTo: null, references: kase.thread.firstStaff ? [kase.thread.firstStaff] : [] };
   // RFC 3834 answers go to the envelope sender; one that is not the From address is told nothing the sender wrote.
   const quote = intent.to !== 'sender' || !req.fromAddress || recipients.to[0] === req.fromAddress.toLowerCase();
-  const rendered = renderMessage(kind, messageData(kind, { ...(intent.data ?? {}), ...(quote ? {} : { quote: false }) }, parties, kase.facts, ctx, now) as never);
+  const rendered = renderMessage(ctx.templates, kind, messageData(kind, { ...(intent.data ?? {}), ...(quote ? {} : { quote: false }) }, parties, kase.facts, ctx, now) as never);
   const aboutSender = intent.kind === 'staff_alert' && recipients.audience === 'staff' ? req.aboutSender?.toLowerCase() : undefined;
   const suppressed = intent.automatic ? overAutomaticCap(ctx, ledger, recipients.to) : aboutSender ? overAlertCap(ctx, staff, ledger, aboutSender, now, out) : false;
   const compose: ComposeInput = {
@@ -147,7 +150,7 @@ export function planStaffMessage(
   if (to.length === 0) return out;
   const aboutSender = m.aboutSender?.toLowerCase();
   const suppressed = aboutSender ? overAlertCap(ctx, staff, ledger, aboutSender, m.now, out) : false;
-  const rendered = renderMessage(m.kind, m.data as never);
+  const rendered = renderMessage(ctx.templates, m.kind, m.data as never);
   const messageId = stableMessageId(m.idempotencyKey, ctx.settings.mailDomain);
   const compose: ComposeInput = {
     from: { name: ctx.settings.organisation, address: ctx.settings.complaintsAddress },
@@ -242,8 +245,8 @@ function letterTask(ctx: OutboxContext, kase: CaseMessageContext, req: CaseMessa
   const data = (kind: OutboundKind, extra: Record<string, unknown>) => messageData(kind, { ...(req.intent.data ?? {}), ...extra }, parties, kase.facts, ctx, req.now) as never;
   const kind = req.intent.kind as OutboundKind;
   const text = req.intent.data?.text;
-  const body = typeof text === 'string' ? text : renderMessage(kind, data(kind, {})).text;
-  const letter = renderMessage('letter', data('letter', { letterOf: req.intent.kind, body }));
+  const body = typeof text === 'string' ? text : renderMessage(ctx.templates, kind, data(kind, {})).text;
+  const letter = renderMessage(ctx.templates, 'letter', data('letter', { letterOf: req.intent.kind, body }));
   return {
     ...req,
     intent: {

@@ -1,18 +1,11 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import Handlebars from 'handlebars';
-import { threadingTag } from '../cases/reference.ts';
 import { errorMessage, RedressError } from '../errors.ts';
+import { OUTBOUND_KINDS, type CaseMessageData, type DataFor, type OutboundKind, type StaffDigestData } from './message-types.ts';
+import type { Part, Templates } from './templates.ts';
 
 /**
- * Rendering is pure: message data in, subject/text/html out. Templates live in
- * `templates/` as `<kind>.subject.hbs`, `<kind>.text.hbs`, `<kind>.html.hbs`, with shared
- * partials in `templates/partials/` (`<name>.text.hbs` or `<name>.html.hbs`). They are read
- * and compiled once per directory; after that nothing here touches I/O.
+ * Rendering is pure: compiled templates and message data in, subject/text/html out. The
+ * templates are read and compiled once, at start-up (templates.ts).
  */
-
-import { OUTBOUND_KINDS, type CaseMessageData, type DataFor, type OutboundKind, type StaffDigestData } from './message-types.ts';
 
 export { OUTBOUND_KINDS } from './message-types.ts';
 export type * from './message-types.ts';
@@ -23,10 +16,7 @@ export interface RenderedMessage {
   html: string;
 }
 
-export const DEFAULT_TEMPLATES_DIR = fileURLToPath(new URL('../../templates/', import.meta.url));
-
-export function renderMessage<K extends OutboundKind>(kind: K, data: DataFor<K>, templatesDir: string = DEFAULT_TEMPLATES_DIR): RenderedMessage {
-  const set = templateSet(templatesDir);
+export function renderMessage<K extends OutboundKind>(set: Templates, kind: K, data: DataFor<K>): RenderedMessage {
   const view = kind === 'staff_digest' ? priorityFirst(data as StaffDigestData) : viewOf(data);
   const reference = 'reference' in data ? data.reference : undefined;
   return {
@@ -36,71 +26,12 @@ export function renderMessage<K extends OutboundKind>(kind: K, data: DataFor<K>,
   };
 }
 
-/** Reads and compiles every template in `dir` now, so a broken or missing template fails at start-up. */
-export function loadTemplates(dir: string = DEFAULT_TEMPLATES_DIR): void {
-  templateSet(dir);
-}
-
 /** Collapses every run of whitespace and control characters (CR/LF included) to one space. */
 export function oneLine(s: string): string {
   return s.replace(/[\s\u0000-\u001f\u007f\u0085]+/g, ' ').trim();
 }
 
-type Part = 'subject' | 'text' | 'html';
-type Template = Handlebars.TemplateDelegate;
-interface TemplateSet {
-  templates: Map<string, Template>;
-}
-
-const cache = new Map<string, TemplateSet>();
-const KNOWN_HELPERS = { paragraphs: true, eq: true, number: true } as const;
-const GROUPED = new Intl.NumberFormat('en-GB');
-
-function templateSet(dir: string): TemplateSet {
-  const key = path.resolve(dir);
-  let set = cache.get(key);
-  if (!set) {
-    set = compileDir(key);
-    cache.set(key, set);
-  }
-  return set;
-}
-
-function compileDir(dir: string): TemplateSet {
-  const hb = Handlebars.create();
-  hb.registerHelper('paragraphs', paragraphs(hb));
-  hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);
-  hb.registerHelper('number', (n: unknown) => (typeof n === 'number' ? GROUPED.format(n) : String(n)));
-  const partialsDir = path.join(dir, 'partials');
-  for (const file of readDir(partialsDir).filter((f) => f.endsWith('.hbs'))) {
-    const name = file.slice(0, -'.hbs'.length);
-    hb.registerPartial(name, compile(hb, path.join(partialsDir, file), name.endsWith('.html') ? 'html' : 'text'));
-  }
-  const templates = new Map<string, Template>();
-  for (const kind of OUTBOUND_KINDS) {
-    for (const part of ['subject', 'text', 'html'] as const) {
-      templates.set(`${kind}.${part}`, compile(hb, path.join(dir, `${kind}.${part}.hbs`), part));
-    }
-  }
-  return { templates };
-}
-
-function compile(hb: typeof Handlebars, file: string, part: Part): Template {
-  let source: string;
-  try {
-    source = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new RedressError('config', `cannot read template ${file}: ${errorMessage(err)}; is the templates directory right?`, { cause: err });
-  }
-  try {
-    hb.parse(source); // syntax errors now, not at the first send
-    return hb.compile(source, { strict: true, knownHelpersOnly: true, knownHelpers: KNOWN_HELPERS, noEscape: part !== 'html' });
-  } catch (err) {
-    throw new RedressError('config', `template ${path.basename(file)}: ${errorMessage(err)}`, { cause: err });
-  }
-}
-
-function fill(set: TemplateSet, kind: OutboundKind, part: Part, view: object): string {
+function fill(set: Templates, kind: OutboundKind, part: Part, view: object): string {
   const name = `${kind}.${part}`;
   const template = set.templates.get(name);
   if (!template) throw new RedressError('invalid_input', `no template ${name}.hbs: kind must be one of ${OUTBOUND_KINDS.join(', ')}`);
@@ -150,25 +81,8 @@ function tidyText(s: string): string {
   return `${lines.join('\n').replace(/\n{3,}/g, '\n\n').trim()}\n`;
 }
 
-/** `{{paragraphs text}}`: escape first, then blank lines become paragraphs and single line breaks <br>. */
-function paragraphs(hb: typeof Handlebars) {
-  return (value: unknown): Handlebars.SafeString => {
-    if (typeof value !== 'string') throw new Error(`paragraphs: expected text, got ${value === undefined ? 'nothing' : typeof value}`);
-    const html = value
-      .replace(/\r\n?/g, '\n')
-      .split(/\n\s*\n/)
-      .map((p) => p.trim())
-      .filter((p) => p !== '')
-      .map((p) => `<p style="margin:0 0 16px">${hb.escapeExpression(p).replace(/\n/g, '<br>\n')}</p>`)
-      .join('\n');
-    return new hb.SafeString(html);
-  };
-}
 
-function readDir(dir: string): string[] {
-  try {
-    return fs.readdirSync(dir).sort();
-  } catch (err) {
-    throw new RedressError('config', `cannot read template partials in ${dir}: ${errorMessage(err)}`, { cause: err });
-  }
+/** The footer line customers quote back: reference and token together. */
+export function threadingTag(reference: string, token: string): string {
+  return `${reference}/${token}`;
 }

@@ -1,5 +1,5 @@
 import { stringify } from 'csv-stringify/sync';
-import { table } from '../cli/output.ts';
+import { table } from '../output.ts';
 import { CHANNELS, CLOSURE_REASONS, type Channel, type ClosureReason } from '../vocabulary.ts';
 import type { ChannelCount, DeadlineCount, EightWeeks, KindCount, ReasonCount, TimesToAct } from './report-repo.ts';
 

@@ -61,9 +61,9 @@ export async function redactCases(tx: Tx, caseIds: bigint[], now: Date): Promise
   const ids = caseIds.map(String);
   const inbound = await redactInbound(tx, tx`case_id = any(${ids}::bigint[])`, now);
   const outbound = await tx`
-    update outbound_messages set raw = null, to_addresses = redacted(to_addresses), subject = redacted(subject), last_error = redacted(last_error),
+    update outbound_messages set raw = null, content = null, to_addresses = redacted(to_addresses), subject = redacted(subject), last_error = redacted(last_error),
       about_sender = redacted(about_sender)
-    where case_id = any(${ids}::bigint[]) and (raw is not null or subject <> '[redacted]')`;
+    where case_id = any(${ids}::bigint[]) and (raw is not null or content is not null or subject <> '[redacted]')`;
   await tx`
     update dead_letters set error = '[redacted]'
     where error <> '[redacted]' and outbound_message_id in (select id from outbound_messages where case_id = any(${ids}::bigint[]))`;
@@ -102,16 +102,17 @@ export function caselessFrom(tx: Tx, emails: string[]): postgres.Fragment {
 /** Staff digests and case-less notices keep no raw copy past `before`: digests list cases and subjects. */
 export async function dropCaselessOutboundBefore(tx: Tx, before: Date): Promise<number> {
   return (await tx`
-    update outbound_messages set raw = null, subject = case when about_sender is null then subject else redacted(subject) end, about_sender = redacted(about_sender)
-    where case_id is null and (raw is not null or about_sender <> '[redacted]') and created_at < ${before}`).count;
+    update outbound_messages set raw = null, content = null, subject = case when about_sender is null then subject else redacted(subject) end, about_sender = redacted(about_sender)
+    where case_id is null and (raw is not null or content is not null or about_sender <> '[redacted]') and created_at < ${before}`).count;
 }
 
 /** Case-less messages (staff digests, which list cases by reference and subject) whose raw bytes name any of `needles`. */
 export async function dropCaselessOutboundNaming(tx: Tx, needles: string[]): Promise<number> {
   return (await tx`
-    update outbound_messages set raw = null, subject = case when about_sender is null then subject else redacted(subject) end, about_sender = redacted(about_sender)
-    where case_id is null and (raw is not null or about_sender <> '[redacted]')
-      and (exists (select 1 from unnest(${needles}::text[]) as n where position(convert_to(n, 'UTF8') in raw) > 0) or lower(about_sender) = any(${needles}::text[]))`).count;
+    update outbound_messages set raw = null, content = null, subject = case when about_sender is null then subject else redacted(subject) end, about_sender = redacted(about_sender)
+    where case_id is null and (raw is not null or content is not null or about_sender <> '[redacted]')
+      and (exists (select 1 from unnest(${needles}::text[]) as n where position(convert_to(n, 'UTF8') in raw) > 0 or position(n in lower(content::text)) > 0)
+        or lower(about_sender) = any(${needles}::text[]))`).count;
 }
 
 /** Customers among `ids` left with no case holding personal data lose their email, name, postal address, registered address and account. */

@@ -1,5 +1,6 @@
 import type postgres from 'postgres';
 import type { Db } from '../db/pool.ts';
+import { OPEN_STATUSES } from '../vocabulary.ts';
 
 export interface DigestCase {
   reference: string;
@@ -72,7 +73,7 @@ export interface DigestWindow {
   since: Date;
 }
 
-const OPEN = ['new', 'open', 'awaiting_confirmation'];
+const OPEN = [...OPEN_STATUSES];
 type Fragment = postgres.PendingQuery<postgres.Row[]>;
 
 /**

@@ -1,7 +1,5 @@
 import type { Db } from '../db/pool.ts';
-
-export const STAFF_ROLES = ['rep', 'supervisor', 'engineering', 'director'] as const;
-export type StaffRole = (typeof STAFF_ROLES)[number];
+import type { StaffRole } from '../vocabulary.ts';
 
 export interface StaffRow {
   id: bigint;

@@ -9,7 +9,7 @@ import { createBusinessCalendar } from '../../src/policy/calendar.ts';
 import { planDeadlines, type DeadlineKind } from '../../src/policy/deadlines.ts';
 import { DEFAULT_POLICY } from '../../src/policy/settings.ts';
 import type { StaffCommand } from '../../src/staff/commands.ts';
-import type { StaffRole } from '../../src/staff/staff-repo.ts';
+import type { StaffRole } from '../../src/vocabulary.ts';
 
 export const at = (iso: string): Date => new Date(iso);
 

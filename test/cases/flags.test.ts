@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
-import { CASE_FLAGS, flagsFromSignals, isPriority, PRIORITY_FLAGS } from '../../src/cases/flags.ts';
+import { flagsFromSignals, isPriority } from '../../src/cases/flags.ts';
+import { CASE_FLAGS, PRIORITY_FLAGS } from '../../src/vocabulary.ts';
 import type { ComplaintSignals } from '../../src/intake/types.ts';
 
 const DEFAULT_REPEAT_THRESHOLD = 2; // POLICY.md R8: 2 or more earlier complaints within 12 months

@@ -6,12 +6,12 @@
  */
 import { describe, expect, it } from 'vitest';
 
-import { CASE_FLAGS, isPriority } from '../../src/cases/flags.ts';
+import { isPriority } from '../../src/cases/flags.ts';
+import { CASE_FLAGS, STAFF_ROLES } from '../../src/vocabulary.ts';
 import { decide, type CaseFacts, type CustomerMessageKind, type Decision, type LifecycleEvent } from '../../src/cases/lifecycle.ts';
 import { OUTBOUND_KINDS } from '../../src/outbound/render.ts';
 import { ACTIONABLE_DEADLINES, DEADLINE_RULES, planDeadlines, reconcileDeadlines, type DeadlineKind, type PlannedDeadline, type StoredDeadline } from '../../src/policy/deadlines.ts';
 import { DEFAULT_POLICY } from '../../src/policy/settings.ts';
-import { STAFF_ROLES } from '../../src/staff/staff-repo.ts';
 import { ALL_COMMANDS, calendar, caseFacts, describeCommand, DIRECTOR, ENGINEER, REP, SUPERVISOR } from './case-facts.ts';
 
 const SEQUENCES = 150;

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { messageSettings } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import { OUTBOUND_KINDS, renderMessage } from '../../src/outbound/render.ts';
-import { previewData, sampleCase, sampleDigest, type PreviewContext } from '../../src/outbound/template-preview.ts';
+import { loadTemplates } from '../../src/outbound/templates.ts';
+import { previewData, sampleCase, sampleDigest, type PreviewContext } from '../../src/cli/template-preview.ts';
 import { createBusinessCalendar, DEFAULT_BUSINESS_CALENDAR_SETTINGS } from '../../src/policy/calendar.ts';
 import { DEFAULT_POLICY } from '../../src/policy/settings.ts';
 import { cliRunner } from '../helpers/cli.ts';
@@ -14,6 +15,7 @@ import { rawMail } from '../helpers/e2e.ts';
 import { testConfig } from '../helpers/test-config.ts';
 
 const NOW = new Date('2026-11-25T09:00:00Z'); // a Wednesday
+const templates = loadTemplates();
 
 describe('templates preview data (pure)', () => {
   const ctx: PreviewContext = {
@@ -24,14 +26,14 @@ describe('templates preview data (pure)', () => {
 
   it.each(OUTBOUND_KINDS.filter((k) => k !== 'staff_digest'))('%s renders from the sample case, its reference in the subject', (kind) => {
     const { parties, facts } = sampleCase(NOW);
-    const m = renderMessage(kind, previewData(kind, parties, facts, ctx, NOW));
+    const m = renderMessage(templates, kind, previewData(kind, parties, facts, ctx, NOW));
     expect(m.subject).toMatch(/\[CMP-2026-000042\]$/);
     expect(m.text).toContain('CMP-2026-000042');
     expect(m.html).toContain('CMP-2026-000042');
   });
 
   it('staff_digest renders the sample digest, priority first', () => {
-    const m = renderMessage('staff_digest', sampleDigest(ctx, NOW));
+    const m = renderMessage(templates, 'staff_digest', sampleDigest(ctx, NOW));
     expect(m.subject).toBe('Redress Telecom complaints digest for Wednesday 25 November 2026: 1 overdue, 1 due today, 2 new');
     expect(m.text.indexOf('CMP-2026-000044')).toBeLessThan(m.text.indexOf('CMP-2026-000043'));
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { customerChange, readCustomer, readCustomerCsv, type StoredCustomer } from '../../src/customers/customer-rows.ts';
+import { customerChange, readCustomer, readCustomerCsv, type StoredCustomer } from '../../src/cases/customer-rows.ts';
 
 const csv = (...lines: string[]) => `${lines.join('\r\n')}\r\n`;
 

@@ -35,7 +35,7 @@ export async function startSmtpE2E(env: Record<string, string> = {}, listener: P
   const dns = fakeDns();
   const options = await smtpSourceOptions(app.config);
   const source = await startSmtpSource(
-    { clock: app.clock, log: silentLog, process: app.process },
+    { clock: app.clock, log: silentLog, process: app.process, processMany: app.processMany },
     { ...options, port: 0, ...(options.verifySenders ? { verifySenders: { ...options.verifySenders, resolver: dns.resolver } } : {}), ...listener },
   );
   const transport = nodemailer.createTransport({ host: '127.0.0.1', port: source.port, secure: false, ignoreTLS: true });

@@ -128,6 +128,36 @@ describe('intake use case (real Postgres)', () => {
     expect(row).toEqual({ quarantine_reason: 'processing failed: template exploded', bytes: Buffer.byteLength(raw) });
   });
 
+  it('a batch is one transaction: five complaints from one sender in order, five cases, the repeat flag counting the earlier ones of the batch', async () => {
+    const from = `batch${n}@example.com`;
+    const inputs = [1, 2, 3, 4, 5].map((i) => ({
+      raw: Buffer.from(rawMail({ from, subject: `Complaint ${i}`, body: 'My broadband has been down for six days and nobody has come to repair it.' }, `batch${n}-${i}@example.com`, app.clock.now())),
+      receivedAt: new Date(app.clock.now().getTime() + i * 60_000),
+      source: 'file' as const,
+    }));
+    const outcomes = await app.processBatch(inputs);
+    expect(outcomes.map((o) => [o.status, o.kind, o.caseOpened])).toEqual(Array.from({ length: 5 }, () => ['stored', 'complaint', true]));
+    const cases = await db.sql<{ reference: string; flags: string[] }[]>`
+      select c.reference, c.flags from cases c join customers cu on cu.id = c.customer_id where cu.email = ${from} order by c.id`;
+    expect(cases.map((c) => c.reference)).toEqual(outcomes.map((o) => o.caseReference));
+    expect(cases.map((c) => c.flags.includes('repeat'))).toEqual([false, false, true, true, true]);
+  });
+
+  it('a poison message in a batch is quarantined alone: the batch falls back to one message at a time', async () => {
+    const inputs = [1, 2, 3].map((i) => ({ raw: Buffer.from(complaint(`poison${n}-${i}@example.com`).replace(`Broadband down ${n}`, i === 2 ? 'POISON' : `Broadband down ${n}-${i}`).replace(`c${n}-`, `c${n}-${i}-`)), receivedAt: app.clock.now(), source: 'file' as const }));
+    app.intake.hooks = {
+      beforeWrite: (batch) => {
+        if (batch.some((i) => i.raw.includes('POISON'))) throw new Error('a bug this message triggers');
+      },
+    };
+    try {
+      const outcomes = await app.processMany(inputs);
+      expect(outcomes.map((o) => [o.status, o.kind])).toEqual([['stored', 'complaint'], ['stored', 'quarantined'], ['stored', 'complaint']]);
+    } finally {
+      app.intake.hooks = undefined;
+    }
+  });
+
   it('auto-replies and bounces open no case (POLICY: what is not a complaint)', async () => {
     const ooo = rawMail({ from: `away${n}@example.com`, subject: 'Out of Office', body: 'I am away until Monday.', headers: { 'Auto-Submitted': 'auto-replied' } }, `ooo${n}@example.com`, app.clock.now());
     expect(await receive(ooo)).toMatchObject({ kind: 'auto_reply', caseOpened: false });

@@ -1,7 +1,7 @@
 import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
 import { RedressError } from '../../src/errors.ts';
-import { composeMessage, plusAddress, stableMessageId, type ComposeInput } from '../../src/outbound/compose.ts';
+import { composeMessage, fromStoredContent, outboundSource, plusAddress, stableMessageId, storedContent, type ComposeInput } from '../../src/outbound/compose.ts';
 
 const at = new Date('2026-03-02T10:15:00Z');
 const message: ComposeInput = {
@@ -143,5 +143,26 @@ describe('plusAddress', () => {
   it('refuses a token that could break the address', () => {
     expect(() => plusAddress('complaints@redress.example', 'a@b')).toThrow(RedressError);
     expect(() => plusAddress('complaints@redress.example', '')).toThrow(RedressError);
+  });
+});
+
+describe('stored content (outbound_messages.content)', () => {
+  const letter = { ...message, attachments: [{ filename: 'adr-letter.html', contentType: 'text/html', content: Buffer.from('<p>Café £5</p>', 'utf8') }] };
+
+  it('composes after a trip through JSON to the same bytes as at once, attachments included', async () => {
+    const stored = JSON.parse(JSON.stringify(storedContent(letter)));
+    expect(stored.date).toBe('2026-03-02T10:15:00.000Z');
+    expect(Buffer.compare(await composeMessage(fromStoredContent(stored)), await composeMessage(letter))).toBe(0);
+    expect(Buffer.compare((await outboundSource({ raw: null, content: stored }))!, await composeMessage(letter))).toBe(0);
+  });
+
+  it('a sent message is its stored bytes; one purged of both has no source', async () => {
+    expect(await outboundSource({ raw: Buffer.from('sent bytes'), content: storedContent(message) })).toEqual(Buffer.from('sent bytes'));
+    expect(await outboundSource({ raw: null, content: null })).toBeNull();
+  });
+
+  it('refuses a message that could not be composed when it is planned, not when it is sent', () => {
+    expect(() => storedContent({ ...message, to: ['ann@example.com\r\nBcc: eve@example.com'] })).toThrow(/is not a plain email address/);
+    expect(() => storedContent({ ...message, headers: { 'Content-Type': 'text/html' } })).toThrow(/set by composeMessage/);
   });
 });

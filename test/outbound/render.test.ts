@@ -2,11 +2,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { threadingTag } from '../../src/cases/reference.ts';
+import { threadingTag } from '../../src/outbound/render.ts';
 import { TEST_ADR_CONTACT_TEXT, TEST_ADR_SCHEME } from '../helpers/adr-scheme.ts';
 import { RedressError } from '../../src/errors.ts';
+import { DEFAULT_TEMPLATES_DIR, loadTemplates } from '../../src/outbound/templates.ts';
 import {
-  DEFAULT_TEMPLATES_DIR,
   OUTBOUND_KINDS,
   renderMessage,
   type CaseMessageData,
@@ -15,6 +15,7 @@ import {
   type StaffDigestData,
 } from '../../src/outbound/render.ts';
 
+const templates = loadTemplates();
 const base: CaseMessageData = {
   organisation: 'Redress Telecom',
   reference: 'CMP-2026-000042',
@@ -76,12 +77,12 @@ const samples: { [K in OutboundKind]: DataFor<K> } = {
 };
 
 const customerKinds = OUTBOUND_KINDS.filter((k) => k !== 'staff_alert' && k !== 'staff_digest' && k !== 'command_receipt');
-const render = <K extends OutboundKind>(kind: K, data: DataFor<K>) => renderMessage(kind, data);
+const render = <K extends OutboundKind>(kind: K, data: DataFor<K>) => renderMessage(templates, kind, data);
 const sample = <K extends OutboundKind>(kind: K, extra: Partial<DataFor<K>> = {}) => render(kind, { ...samples[kind], ...extra });
 
 describe('renderMessage', () => {
   it.each(OUTBOUND_KINDS)('renders %s as subject, plain text and HTML', (kind) => {
-    const out = renderMessage(kind, samples[kind]);
+    const out = renderMessage(templates, kind, samples[kind]);
     expect(out.subject.length).toBeGreaterThan(5);
     expect(out.text.trim().length).toBeGreaterThan(20);
     expect(out.html).toMatch(/^<!DOCTYPE html>/);
@@ -91,7 +92,7 @@ describe('renderMessage', () => {
   });
 
   it.each(customerKinds)('%s: the footer carries the reference/token line exactly as threadingTag renders it', (kind) => {
-    const out = renderMessage(kind, samples[kind]);
+    const out = renderMessage(templates, kind, samples[kind]);
     const tag = threadingTag(base.reference, base.token);
     expect(tag).toBe('CMP-2026-000042/k7x2abcdefgh2345');
     expect(out.text).toContain(tag);
@@ -102,7 +103,7 @@ describe('renderMessage', () => {
 
   it.each([...customerKinds, 'staff_alert'] as const)('%s: the subject names the case as [CMP-...] on one line, whatever the customer typed', (kind) => {
     const hostile = { caseSubject: 'Help\r\nBcc: victim@example.com\n', customerName: 'Ann\r\nSmith' };
-    const out = renderMessage(kind, { ...samples[kind], ...(kind === 'staff_alert' ? { title: 'Bounce\r\nBcc: x@y.z' } : hostile) } as never);
+    const out = renderMessage(templates, kind, { ...samples[kind], ...(kind === 'staff_alert' ? { title: 'Bounce\r\nBcc: x@y.z' } : hostile) } as never);
     expect(out.subject).toContain('[CMP-2026-000042]');
     expect(out.subject).not.toMatch(/[\r\n\t]/);
     expect(out.subject).not.toMatch(/ {2}/);
@@ -113,7 +114,7 @@ describe('renderMessage', () => {
   });
 
   it.each(OUTBOUND_KINDS)('%s: HTML escapes <script> in any customer or staff text', (kind) => {
-    const out = renderMessage(kind, poison(samples[kind]) as never);
+    const out = renderMessage(templates, kind, poison(samples[kind]) as never);
     expect(out.html).not.toMatch(/<script|<img/i);
     expect(out.html).toContain('&lt;script&gt;');
   });
@@ -132,7 +133,7 @@ describe('renderMessage', () => {
 
   it('a missing field is an error naming the template and the field', () => {
     const { eightWeekDate: _dropped, ...rest } = samples.ack;
-    const attempt = () => renderMessage('ack', rest as never);
+    const attempt = () => renderMessage(templates, 'ack', rest as never);
     expect(attempt).toThrow(RedressError);
     expect(attempt).toThrow(/template ack\.(subject|text|html)\.hbs: missing field "eightWeekDate"/);
   });
@@ -142,7 +143,7 @@ describe('renderMessage', () => {
     fs.cpSync(DEFAULT_TEMPLATES_DIR, dir, { recursive: true });
     fs.rmSync(path.join(dir, 'outcome.html.hbs'));
     try {
-      expect(() => renderMessage('ack', samples.ack, dir)).toThrow(/outcome\.html\.hbs/);
+      expect(() => loadTemplates(dir)).toThrow(/outcome\.html\.hbs/);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

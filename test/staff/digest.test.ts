@@ -1,10 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderMessage } from '../../src/outbound/render.ts';
+import { loadTemplates } from '../../src/outbound/templates.ts';
 import { buildDigest } from '../../src/jobs/digest-job.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
 import { rawMail } from '../helpers/e2e.ts';
 
+const templates = loadTemplates();
 const ORDINARY = 'My broadband has dropped out every evening for two weeks and the engineer never came.';
 const VULNERABLE = 'My father is 87, lives alone and is housebound. His bill for August was taken twice and he cannot afford the second payment. Please refund it.';
 
@@ -37,7 +39,7 @@ describe('a digest people read', () => {
     expect(review.lines.map((l) => l.priority)).toEqual([true, true, false]);
     expect(review.more).toEqual({ count: 6, where: ['redress cases --status new'] });
 
-    const { text } = renderMessage('staff_digest', digest);
+    const { text } = renderMessage(templates, 'staff_digest', digest);
     expect(text).toMatch(/New, awaiting review: +9\n/);
     expect(text).toMatch(/Priority cases: +2\n/);
     expect(text).toContain('... and 6 more: `redress cases --status new`\n');
@@ -49,6 +51,6 @@ describe('a digest people read', () => {
     const review = digest.sections.find((s) => s.title === 'New cases awaiting review (R4)')!;
     expect(review.lines).toHaveLength(9);
     expect(review.more).toBeNull();
-    expect(renderMessage('staff_digest', digest).text).not.toContain('more: `redress cases');
+    expect(renderMessage(templates, 'staff_digest', digest).text).not.toContain('more: `redress cases');
   });
 });

@@ -1,4 +1,4 @@
-import { RedressError } from '../errors.ts';
+import { RedressError } from './errors.ts';
 
 /** JSON for operators' scripts: ids as numbers (strings past 2^53), dates as ISO 8601. */
 export function toJson(value: unknown): string {

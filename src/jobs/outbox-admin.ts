@@ -6,7 +6,8 @@ import { appendHistory } from '../cases/history-repo.ts';
 import type { Clock } from '../clock.ts';
 import type { Sql } from '../db/pool.ts';
 import { RedressError } from '../errors.ts';
-import { enqueueSend } from '../jobs/boss.ts';
+import { enqueueSend } from './boss.ts';
+import { outboundSource } from '../outbound/compose.ts';
 import type { Logger } from '../log.ts';
 import {
   closeDeadLetters,
@@ -17,7 +18,7 @@ import {
   requeueOutbound,
   type DeadLetterRow,
   type OutboundDetailRow,
-} from './outbox-admin-repo.ts';
+} from '../outbound/outbox-admin-repo.ts';
 
 export interface OutboxAdminDeps {
   sql: Sql;
@@ -83,7 +84,7 @@ export async function retryAllDead(deps: OutboxAdminDeps): Promise<RetryAnswer[]
 }
 
 /** `redress outbox show ID`: the stored message, its headers as sent, and its dead letters. */
-export interface OutboundDetail extends Omit<OutboundDetailRow, 'raw'> {
+export interface OutboundDetail extends Omit<OutboundDetailRow, 'raw' | 'content'> {
   size_bytes: number | null;
   headers: { name: string; value: string }[];
   dead_letters: DeadLetterRow[];
@@ -92,7 +93,8 @@ export interface OutboundDetail extends Omit<OutboundDetailRow, 'raw'> {
 export async function outboundDetail(sql: Sql, id: bigint): Promise<{ detail: OutboundDetail; raw: Buffer | null }> {
   const row = await findOutbound(sql, id);
   if (!row) throw new RedressError('not_found', `no outbound message ${id}; list them with \`redress outbox list\``);
-  const { raw, ...rest } = row;
+  const { raw: sent, content, ...rest } = row;
+  const raw = await outboundSource({ raw: sent, content });
   const detail = { ...rest, size_bytes: raw?.length ?? null, headers: raw ? await headersOf(raw) : [], dead_letters: await deadLettersOf(sql, id) };
   return { detail, raw };
 }

@@ -3,10 +3,11 @@ import type { Clock } from '../clock.ts';
 import type { Sql } from '../db/pool.ts';
 import { whileDatabaseDown, type OutageBudget } from '../db/retry.ts';
 import { errorMessage, RedressError } from '../errors.ts';
-import { QUEUES } from '../jobs/boss.ts';
+import { QUEUES } from './boss.ts';
 import type { Logger } from '../log.ts';
-import { insertDeadLetter, loadOutbound, markSent, recordAttemptFailed, type OutboundForSend } from './outbox-repo.ts';
-import type { FailureScope, Sender } from './sender.ts';
+import { insertDeadLetter, loadOutbound, markSent, recordAttemptFailed, type OutboundForSend } from '../outbound/outbox-repo.ts';
+import { outboundSource } from '../outbound/compose.ts';
+import type { FailureScope, Sender } from '../outbound/sender.ts';
 
 /** Told when a message has been sent, for the send-latency histogram. */
 export interface SendObserver {
@@ -40,8 +41,10 @@ export type SendOutcome =
 export async function sendOutbound(deps: SendDeps, outboundId: bigint, opts: { jobId?: string; signal?: AbortSignal } = {}): Promise<SendOutcome> {
   const m = await loadOutbound(deps.sql, outboundId);
   if (!m || m.status !== 'queued') return { status: 'skipped' };
+  let raw: Buffer;
   try {
-    await deps.sender.send(m.raw, { from: m.envelope_from, to: m.to_addresses }, m.message_id, { signal: opts.signal });
+    raw = await sourceToSend(m);
+    await deps.sender.send(raw, { from: m.envelope_from, to: m.to_addresses }, m.message_id, { signal: opts.signal });
   } catch (err) {
     const failure = err instanceof RedressError ? err : new RedressError('send_failed', errorMessage(err), { retryable: true, cause: err, context: { scope: 'relay' } });
     if (!failure.retryable) {
@@ -54,15 +57,22 @@ export async function sendOutbound(deps: SendDeps, outboundId: bigint, opts: { j
     return { status: 'retry', scope, attempts: m.attempts + 1, error: failure };
   }
   const sentAt = deps.clock.now();
-  await whileDatabaseDown(() => recordSent(deps, m, sentAt), deps.outage, deps.log, `recording ${m.message_id} as sent`);
+  await whileDatabaseDown(() => recordSent(deps, m, raw, sentAt), deps.outage, deps.log, `recording ${m.message_id} as sent`);
   deps.observe?.messageSent(m.kind, m.created_at, sentAt);
   deps.log.info({ outboundId: String(m.id), kind: m.kind, messageId: m.message_id }, 'message sent');
   return { status: 'sent' };
 }
 
-async function recordSent(deps: SendDeps, m: OutboundForSend, sentAt: Date): Promise<void> {
+/** Composed now: intake stores what a message says, the send the bytes (deterministic, so a retry sends the same). */
+async function sourceToSend(m: OutboundForSend): Promise<Buffer> {
+  const raw = await outboundSource(m);
+  if (!raw) throw new RedressError('send_failed', 'the message has neither content nor source (purged under the retention period)', { retryable: false });
+  return raw;
+}
+
+async function recordSent(deps: SendDeps, m: OutboundForSend, raw: Buffer, sentAt: Date): Promise<void> {
   await deps.sql.begin(async (tx) => {
-    if ((await markSent(tx, m.id, sentAt)) && m.case_id !== null) {
+    if ((await markSent(tx, m.id, sentAt, raw)) && m.case_id !== null) {
       await advanceCase(tx, deps.lifecycle, m.case_id, { type: 'message_sent', kind: m.kind }, { eventKey: `out:${m.id}`, actor: 'system' });
     }
   });

@@ -1,7 +1,7 @@
 import { newCaseFacts, type CaseFacts } from '../cases/decision.ts';
-import { messageData, type MessageSettings } from './message-data.ts';
-import type { CaseParties } from './message-data.ts';
-import type { DataFor, OutboundKind, StaffDigestData } from './message-types.ts';
+import { messageData, type MessageSettings } from '../outbound/message-data.ts';
+import type { CaseParties } from '../outbound/message-data.ts';
+import type { DataFor, OutboundKind, StaffDigestData } from '../outbound/message-types.ts';
 import type { BusinessCalendar } from '../policy/calendar.ts';
 import type { PolicySettings } from '../policy/settings.ts';
 

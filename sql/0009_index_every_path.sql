@@ -9,8 +9,10 @@ create index cases_representative_idx on cases (representative_id, received_at) 
 -- The digest counts the priority cases among those awaiting review, escalated or due.
 create index cases_priority_idx on cases (id) where priority;
 
--- The daily cap on automatic answers (RFC 3834) counts what went to an address since
--- yesterday: read by date, the day's automatic mail, not every message the address ever got.
+-- The daily cap on automatic answers (RFC 3834) counts what went to the batch's addresses
+-- since yesterday: with the date indexed too, the planner ANDs it with the addresses' GIN
+-- index, so the count reads a day's automatic mail, not all an address ever got (staff get
+-- thousands), nor the whole (status, created_at) index by date as it did.
 create index outbound_automatic_created_idx on outbound_messages (created_at) where automatic;
 
 -- The digest's sections read one kind of message since the last digest: the command
