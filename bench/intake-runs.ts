@@ -10,7 +10,7 @@ import type { Config } from '../src/config.ts';
 import type { Sql } from '../src/db/pool.ts';
 import { createImapSource, uidSet, type DrainStats } from '../src/intake/imap-source.ts';
 import { parseMessage } from '../src/intake/parse.ts';
-import type { ProcessBatch, ProcessMessage } from '../src/intake/types.ts';
+import type { BatchIntake, ProcessMessage } from '../src/intake/types.ts';
 import type { Logger } from '../src/log.ts';
 import { DOVECOT_PASSWORD, type Dovecot } from '../test/helpers/dovecot.ts';
 import type { BenchConfig } from './config.ts';
@@ -152,9 +152,9 @@ export async function drainIntake(config: Config, dovecot: Dovecot, user: string
   const app = await openApp(config, { log, clock: manualClock(now) });
   try {
     const before = await counts(app.db.sql);
-    const timed = timedIntake(app.process, app.processBatch, expected, label);
+    const timed = timedIntake(app.process, app.batch, expected, label);
     const source = createImapSource(
-      { sql: app.db.sql, log, process: timed.process, processBatch: timed.processBatch },
+      { sql: app.db.sql, log, process: timed.process, batch: timed.batch },
       { url: dovecot.url(user), processedFolder: config.IMAP_PROCESSED_FOLDER, pollSeconds: config.IMAP_POLL_SECONDS, batchSize: config.IMAP_BATCH_SIZE, tlsVerify: config.IMAP_TLS_VERIFY, concurrency: config.IMAP_CONCURRENCY },
     );
     const t0 = performance.now();
@@ -168,11 +168,12 @@ export async function drainIntake(config: Config, dovecot: Dovecot, user: string
 }
 
 /**
- * Wraps the app's intake: wall time during which at least one message was in hand (lanes and
- * batches overlap, so summing calls would count twice), and the rate over the first and the
- * last slice of the run (a slice ends with the call that completes it: batches end slices).
+ * Wraps the app's intake: wall time during which at least one message was in hand (the next
+ * batch is prepared while one commits, and lanes overlap, so summing calls would count twice),
+ * and the rate over the first and the last slice of the run (a slice ends with the call that
+ * completes it: committed batches end slices).
  */
-function timedIntake(one: ProcessMessage, many: ProcessBatch, expected: number, label: string) {
+function timedIntake(one: ProcessMessage, many: BatchIntake, expected: number, label: string) {
   const slice = Math.max(100, Math.min(1000, Math.floor(expected / 5)));
   const marks: { at: number; done: number }[] = [];
   let busy = 0;
@@ -197,13 +198,16 @@ function timedIntake(one: ProcessMessage, many: ProcessBatch, expected: number, 
     }
   };
   const process: ProcessMessage = (input, afterStore) => around(1, () => one(input, afterStore));
-  const processBatch: ProcessBatch = (inputs, afterStore) => around(inputs.length, () => many(inputs, afterStore));
+  const batch: BatchIntake = {
+    prepare: (inputs) => around(0, () => many.prepare(inputs)),
+    commit: (prepared, afterStore) => around(prepared.inputs.length, () => many.commit(prepared, afterStore)),
+  };
   const sliceRate = (which: 'first' | 'last') => {
     if (marks.length < 2) return 0;
     const [a, b] = which === 'first' ? [marks[0]!, marks[1]!] : [marks.at(-2)!, marks.at(-1)!];
     return rate(b.done - a.done, b.at - a.at);
   };
-  return { process, processBatch, busyMs: () => busy, sliceRate };
+  return { process, batch, busyMs: () => busy, sliceRate };
 }
 
 interface Counts {

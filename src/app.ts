@@ -6,8 +6,8 @@ import type { Config } from './config.ts';
 import { openDatabase, type Database } from './db/database.ts';
 import type { QueryObserver } from './db/pool.ts';
 import { migrate } from './db/migrate.ts';
-import { intakeBatch, intakeMessage, intakeMessages, type BatchAfterStore, type IntakeDeps, type IntakeSettings } from './intake/intake.ts';
-import type { IntakeInput, IntakeOutcome, ProcessMessage } from './intake/types.ts';
+import { commitBatch, intakeBatch, intakeMessage, intakeMessages, prepareBatch, type BatchAfterStore, type IntakeDeps, type IntakeSettings } from './intake/intake.ts';
+import type { BatchIntake, IntakeInput, IntakeOutcome, ProcessMessage } from './intake/types.ts';
 import { createAccessTokens, type AccessTokens } from './oauth2/access-tokens.ts';
 import { requestToken } from './oauth2/token-endpoint.ts';
 import type { OAuth2Settings } from './oauth2/tokens.ts';
@@ -43,6 +43,8 @@ export interface App {
   process: ProcessMessage;
   /** Many messages in one transaction; throws when the batch failed (then take them one at a time). */
   processBatch(inputs: readonly IntakeInput[], afterStore?: BatchAfterStore): Promise<IntakeOutcome[]>;
+  /** The same in two steps, for a source that parses the next batch while one commits (IMAP). */
+  batch: BatchIntake;
   /** Many messages in one transaction, falling back to one at a time so a poison message is quarantined alone. */
   processMany(inputs: readonly IntakeInput[]): Promise<IntakeOutcome[]>;
   /** Intake-lag and send-latency histograms, served by the worker's /metrics. */
@@ -200,6 +202,7 @@ export async function openApp(config: Config, overrides: { log?: Logger; clock?:
     runDue: { sql: db.sql, log, boss, lifecycle, send, digest },
     process: (input, afterStore) => intakeMessage(intake, input, afterStore && ((tx) => afterStore(tx))),
     processBatch: (inputs, afterStore) => intakeBatch(intake, inputs, afterStore),
+    batch: { prepare: (inputs) => prepareBatch(intake, inputs), commit: (prepared, afterStore) => commitBatch(intake, prepared, afterStore) },
     processMany: (inputs) => intakeMessages(intake, inputs),
     metrics,
     close: async () => {

@@ -79,7 +79,7 @@ export async function runWorker(app: App, signal: AbortSignal): Promise<void> {
     if (smtp) running.push(stopped(stop.signal).then(() => smtp.close()));
     const imapSource = config.IMAP_URL
       ? createImapSource(
-          { sql: app.db.sql, log, process: app.process, processBatch: app.processBatch },
+          { sql: app.db.sql, log, process: app.process, batch: app.batch },
           {
             url: config.IMAP_URL,
             processedFolder: config.IMAP_PROCESSED_FOLDER,

@@ -168,7 +168,7 @@ const FACT_NAMES = Object.values(FACT_COLUMNS).join(', ');
 /** New cases in one statement (one JSON parameter). */
 export function insertCases(tx: Tx, rows: readonly NewCaseRow[]): Promise<unknown> {
   if (rows.length === 0) return Promise.resolve();
-  const json = rows.map((r) => ({ id: r.id, reference: r.reference, token: r.token, customer_id: r.customerId, representative_id: r.representativeId, subject: r.subject, ...factValues(r.facts) }));
+  const json = rows.map((r) => ({ id: String(r.id), reference: r.reference, token: r.token, customer_id: String(r.customerId), representative_id: r.representativeId === null ? null : String(r.representativeId), subject: r.subject, ...factValues(r.facts) }));
   return tx.unsafe(
     `insert into cases (id, reference, token, customer_id, representative_id, subject, ${FACT_NAMES})
      select id, reference, token, customer_id, representative_id, subject, ${FACT_NAMES}
@@ -181,7 +181,7 @@ export function insertCases(tx: Tx, rows: readonly NewCaseRow[]): Promise<unknow
 export function updateCaseFacts(tx: Tx, rows: readonly { id: bigint; facts: CaseFacts }[]): Promise<unknown> {
   if (rows.length === 0) return Promise.resolve();
   const columns = Object.values(FACT_COLUMNS);
-  const json = rows.map((r) => ({ id: r.id, ...factValues(r.facts) }));
+  const json = rows.map((r) => ({ id: String(r.id), ...factValues(r.facts) }));
   return tx.unsafe(
     `update cases c set ${columns.map((c) => `${c} = v.${c}`).join(', ')}, updated_at = now()
      from jsonb_to_recordset($1::jsonb) as v(id bigint, ${FACT_RECORD})

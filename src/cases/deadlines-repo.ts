@@ -31,7 +31,7 @@ export function writeDeadlines(tx: Tx, rows: readonly DeadlineRow[]): Promise<un
   const out: Promise<unknown>[] = [];
   const resolved = rows.filter((r) => r.id !== undefined && r.status !== 'pending');
   if (resolved.length > 0) {
-    const json = jsonb(resolved.map((r) => ({ id: r.id, status: r.status, resolved_at: r.resolvedAt })));
+    const json = jsonb(resolved.map((r) => ({ id: String(r.id), status: r.status, resolved_at: r.resolvedAt })));
     out.push(tx`
       update deadlines d set status = v.status, resolved_at = v.resolved_at
       from jsonb_to_recordset(${json}::jsonb) as v(id bigint, status text, resolved_at timestamptz)
@@ -39,7 +39,7 @@ export function writeDeadlines(tx: Tx, rows: readonly DeadlineRow[]): Promise<un
   }
   const inserted = rows.filter((r) => r.id === undefined);
   if (inserted.length > 0) {
-    const json = jsonb(inserted.map((r) => ({ case_id: r.caseId, rule: r.rule, kind: r.kind, due_at: r.dueAt, status: r.status, created_at: r.createdAt, resolved_at: r.resolvedAt })));
+    const json = jsonb(inserted.map((r) => ({ case_id: String(r.caseId), rule: r.rule, kind: r.kind, due_at: r.dueAt, status: r.status, created_at: r.createdAt, resolved_at: r.resolvedAt })));
     out.push(tx`
       insert into deadlines (case_id, rule, kind, due_at, status, created_at, resolved_at)
       select case_id, rule, kind, due_at, status, created_at, resolved_at

@@ -22,14 +22,15 @@ export async function appendHistory(db: Db, e: HistoryEntry): Promise<void> {
 /** Many entries in one statement (one JSON parameter), in the order given: a batch's history goes together. */
 export function appendHistoryMany(db: Db, entries: readonly HistoryEntry[]): Promise<unknown> {
   if (entries.length === 0) return Promise.resolve();
+  // Ids as strings: JSON has no bigint (see jsonb).
   const rows = entries.map((e) => ({
-    case_id: e.caseId,
+    case_id: String(e.caseId),
     at: e.at,
     actor: e.actor,
     event: e.event,
     data: e.data ?? {},
-    inbound_message_id: e.inboundMessageId ?? null,
-    outbound_message_id: e.outboundMessageId ?? null,
+    inbound_message_id: e.inboundMessageId == null ? null : String(e.inboundMessageId),
+    outbound_message_id: e.outboundMessageId == null ? null : String(e.outboundMessageId),
   }));
   return db`
     insert into case_history (case_id, at, actor, event, data, inbound_message_id, outbound_message_id)

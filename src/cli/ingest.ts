@@ -44,7 +44,7 @@ async function drainOnce(app: App, json?: boolean): Promise<void> {
   const { config } = app;
   if (!config.IMAP_URL) throw new RedressError('config', 'ingest --once reads the IMAP mailbox: set IMAP_URL (imap://user:pass@host:port/INBOX)');
   const stats = await createImapSource(
-    { sql: app.db.sql, log: app.log, process: app.process, processBatch: app.processBatch },
+    { sql: app.db.sql, log: app.log, process: app.process, batch: app.batch },
     { url: config.IMAP_URL, processedFolder: config.IMAP_PROCESSED_FOLDER, pollSeconds: config.IMAP_POLL_SECONDS, batchSize: config.IMAP_BATCH_SIZE, tlsVerify: config.IMAP_TLS_VERIFY, concurrency: config.IMAP_CONCURRENCY, oauth2: app.imapTokens },
   ).drainOnce();
   process.stdout.write(json ? `${toJson(stats)}\n` : `fetched ${stats.fetched}, stored ${stats.stored}, duplicates ${stats.duplicates}, moved ${stats.moved}\n`);

@@ -6,7 +6,7 @@ import type { AccessTokens } from '../oauth2/access-tokens.ts';
 import { advanceCursor, getCursor, resetCursor } from './cursor-repo.ts';
 import { imapflowLogger, openSession, parseImapUrl, sleep, type MailboxAddress, type Session } from './imap-session.ts';
 import { createMailboxLock, type MailboxLock } from './mailbox-lock.ts';
-import type { IntakeInput, IntakeOutcome, ProcessBatch, ProcessMessage } from './types.ts';
+import type { BatchIntake, IntakeInput, IntakeOutcome, PreparedBatch, ProcessMessage } from './types.ts';
 
 export interface ImapSourceOptions {
   url: string;
@@ -34,8 +34,11 @@ export interface ImapSourceDeps {
   log: Logger;
   /** One message in its own transaction (quarantined if it fails for good). */
   process: ProcessMessage;
-  /** A fetch batch in one transaction; when absent, or when a batch fails for good, messages go one at a time through `process`. */
-  processBatch?: ProcessBatch;
+  /**
+   * A fetch batch in one transaction, the next one fetched and prepared while it commits; when
+   * absent, or when a batch fails for good, messages go one at a time through `process`.
+   */
+  batch?: BatchIntake;
   /** Test seam: runs after a message's transaction committed and before it is flagged and moved. */
   hooks?: { afterCommit?(uid: number): void | Promise<void> };
 }
@@ -172,19 +175,48 @@ async function drain(ctx: DrainContext, session: Session, signal?: AbortSignal):
     const leftovers = offered.size === 0 ? uids.filter((uid) => uid <= lastUid).length : 0;
     if (leftovers > 0) ctx.log.info({ leftovers, lastUid }, 're-offering messages stored earlier but not yet moved');
     for (const uid of uids) offered.add(uid);
-    for (let i = 0; i < uids.length; i += ctx.opts.batchSize) {
-      await drainBatch(ctx, session, uids.slice(i, i + ctx.opts.batchSize), stats, signal);
+    const slices: number[][] = [];
+    for (let i = 0; i < uids.length; i += ctx.opts.batchSize) slices.push(uids.slice(i, i + ctx.opts.batchSize));
+    // The next batch is fetched (and on the batch path parsed) while this one commits: Dovecot,
+    // this process and Postgres each busy at once.
+    let next = slices.length > 0 ? fetchBatch(ctx, session, slices[0]!) : undefined;
+    for (let i = 0; i < slices.length && next; i += 1) {
+      const batch = await next;
+      next = i + 1 < slices.length ? fetchBatch(ctx, session, slices[i + 1]!) : undefined;
+      await drainBatch(ctx, session, batch, stats, signal);
       if (signal?.aborted) return stats;
     }
   }
 }
 
-async function drainBatch(ctx: DrainContext, session: Session, uids: number[], stats: DrainStats, signal?: AbortSignal) {
-  // Fetch the whole batch first: no other IMAP command may run inside a fetch iterator.
-  const messages = (await session.client.fetchAll(uidSet(uids), { uid: true, internalDate: true, source: true, envelope: true }, { uid: true }))
-    .sort((a, b) => a.uid - b.uid);
+interface FetchedBatch {
+  messages: FetchMessageObject[];
+  /** Parsed ahead on the batch path; absent one at a time, or when the batch could not be prepared (then one at a time). */
+  prepared?: PreparedBatch;
+}
+
+/** Fetches a batch and, on the batch path, prepares it; a rejection waits for the caller's await (no unhandled rejection while the batch before commits). */
+function fetchBatch(ctx: DrainContext, session: Session, uids: number[]): Promise<FetchedBatch> {
+  const fetched = (async (): Promise<FetchedBatch> => {
+    // Fetch the whole batch first: no other IMAP command may run inside a fetch iterator.
+    const messages = (await session.client.fetchAll(uidSet(uids), { uid: true, internalDate: true, source: true, envelope: true }, { uid: true }))
+      .sort((a, b) => a.uid - b.uid);
+    if (!ctx.deps.batch || messages.length === 0) return { messages };
+    try {
+      return { messages, prepared: await ctx.deps.batch.prepare(messages.map((m) => toInput(ctx.addr.mailbox, session.uidValidity, m))) };
+    } catch (err) {
+      if (isRetryable(err)) throw err;
+      ctx.log.warn({ err: errorMessage(err), messages: messages.length }, 'a batch could not be prepared; taking its messages one at a time');
+      return { messages };
+    }
+  })();
+  fetched.catch(() => undefined);
+  return fetched;
+}
+
+async function drainBatch(ctx: DrainContext, session: Session, { messages, prepared }: FetchedBatch, stats: DrainStats, signal?: AbortSignal) {
   stats.fetched += messages.length;
-  if (await drainAsOne(ctx, session, messages, stats)) return;
+  if (prepared && (await drainAsOne(ctx, session, messages, prepared, stats))) return;
   const committed: number[] = [];
   const failed: number[] = [];
   let retryLater: unknown;
@@ -218,14 +250,14 @@ async function drainBatch(ctx: DrainContext, session: Session, uids: number[], s
  * \Seen and MOVE for the batch's UID set. False when the batch failed for good, so the
  * caller takes the messages one at a time (a poison message is then quarantined alone).
  */
-async function drainAsOne(ctx: DrainContext, session: Session, messages: FetchMessageObject[], stats: DrainStats): Promise<boolean> {
+async function drainAsOne(ctx: DrainContext, session: Session, messages: FetchMessageObject[], prepared: PreparedBatch, stats: DrainStats): Promise<boolean> {
   const { deps, addr } = ctx;
-  if (!deps.processBatch || messages.length === 0) return false;
+  if (!deps.batch) return false;
   const uidValidity = session.uidValidity;
   const lastUid = Math.max(...messages.map((m) => m.uid));
   let outcomes: IntakeOutcome[];
   try {
-    outcomes = await deps.processBatch(messages.map((m) => toInput(addr.mailbox, uidValidity, m)), (tx) => advanceCursor(tx, addr.identity, uidValidity, lastUid));
+    outcomes = await deps.batch.commit(prepared, (tx) => advanceCursor(tx, addr.identity, uidValidity, lastUid));
   } catch (err) {
     if (isRetryable(err)) throw err;
     ctx.log.warn({ err: errorMessage(err), messages: messages.length }, 'a batch failed; taking its messages one at a time');

@@ -15,7 +15,7 @@ import { contentSha256 } from './identity.ts';
 import { insertInbound, reserveInbound, storedIdentities, type InboundInsert } from './inbound-repo.ts';
 import { parseMessage } from './parse.ts';
 import { extractThreadKeys } from './thread-keys.ts';
-import type { IntakeInput, IntakeLimits, IntakeOutcome } from './types.ts';
+import type { IntakeInput, IntakeLimits, IntakeOutcome, PreparedBatch } from './types.ts';
 
 export interface IntakeSettings extends CaseIntakeSettings {
   limits: IntakeLimits;
@@ -45,6 +45,13 @@ export interface IntakeDeps {
 /** Runs in the intake transaction after the messages are stored, so a source's cursor commits with them. */
 export type BatchAfterStore = (tx: Tx, stored: readonly IntakeInput[]) => Promise<void>;
 
+/** The part of intake that needs no database (parse, hash): CPU a source overlaps with the previous batch's transaction. */
+export async function prepareBatch(deps: Pick<IntakeDeps, 'settings'>, inputs: readonly IntakeInput[]): Promise<PreparedBatch> {
+  const items: BatchItem[] = [];
+  for (const input of inputs) items.push({ input, parsed: await parseMessage(input.raw, deps.settings.limits), content: contentSha256(input.raw) });
+  return { inputs, items };
+}
+
 /**
  * The intake use case: a batch of messages becomes its records in one transaction. Parse
  * each; read what the batch needs in one round; decide message by message, in arrival
@@ -52,8 +59,11 @@ export type BatchAfterStore = (tx: Tx, stored: readonly IntakeInput[]) => Promis
  * lifecycle, the outbox); write every row set-based; let the source move its cursor; commit.
  */
 export async function intakeBatch(deps: IntakeDeps, inputs: readonly IntakeInput[], afterStore?: BatchAfterStore): Promise<IntakeOutcome[]> {
-  const items: BatchItem[] = [];
-  for (const input of inputs) items.push({ input, parsed: await parseMessage(input.raw, deps.settings.limits), content: contentSha256(input.raw) });
+  return commitBatch(deps, await prepareBatch(deps, inputs), afterStore);
+}
+
+/** A prepared batch read, decided, written and committed (see intakeBatch). */
+export async function commitBatch(deps: IntakeDeps, { inputs, items }: PreparedBatch, afterStore?: BatchAfterStore): Promise<IntakeOutcome[]> {
   const outcomes = await deps.sql.begin(async (tx) => {
     const now = deps.clock.now();
     const plan = decideBatch(items, await readRound(tx, items), deps.settings, deps.domain.calendar, now);

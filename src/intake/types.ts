@@ -1,5 +1,6 @@
 import type { Classification, ParsedMessage } from '../mail/message.ts';
 import type { IntakeSource, MessageKind } from '../vocabulary.ts';
+import type { BatchItem } from './batch.ts';
 import type { AuthResult, SenderAuth } from './sender-auth.ts';
 
 export type { Address, Classification, ComplaintSignals, DeliveryReport, ParsedAttachment, ParsedMessage } from '../mail/message.ts';
@@ -78,3 +79,16 @@ export type ProcessMessage = (input: IntakeInput, afterStore?: AfterStore) => Pr
 
 /** Many messages in one transaction, `afterStore` inside it; throws when the batch failed (no message of it was stored). */
 export type ProcessBatch = (inputs: readonly IntakeInput[], afterStore?: (tx: import('../db/pool.ts').Tx, stored: readonly IntakeInput[]) => Promise<void>) => Promise<IntakeOutcome[]>;
+
+/** A batch parsed and hashed, not yet read against the database: what a source can get ready while the batch before it commits. */
+export interface PreparedBatch {
+  readonly inputs: readonly IntakeInput[];
+  readonly items: readonly BatchItem[];
+}
+
+/** The batch path in its two steps: `prepare` touches no database, so it may run while the previous batch commits. */
+export interface BatchIntake {
+  prepare(inputs: readonly IntakeInput[]): Promise<PreparedBatch>;
+  /** Like ProcessBatch, for a prepared batch. */
+  commit(prepared: PreparedBatch, afterStore?: (tx: import('../db/pool.ts').Tx, stored: readonly IntakeInput[]) => Promise<void>): Promise<IntakeOutcome[]>;
+}

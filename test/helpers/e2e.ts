@@ -51,7 +51,7 @@ export async function startE2E(env: Record<string, string> = {}, start = '2026-0
   const mailbox = `complaints-${randomBytes(4).toString('hex')}`;
   const app = await createTestApp(db, { SMTP_URL: sink.url, IMAP_URL: dovecot.url(mailbox), ...env }, start);
   const source = createImapSource(
-    { sql: app.db.sql, log: silentLog, process: app.process, processBatch: app.processBatch },
+    { sql: app.db.sql, log: silentLog, process: app.process, batch: app.batch },
     { url: dovecot.url(mailbox), processedFolder: 'Processed', pollSeconds: 60, batchSize: 100, tlsVerify: false, concurrency: 4 },
   );
   const deliver = async (raw: string) => {

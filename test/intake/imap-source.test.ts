@@ -10,7 +10,9 @@ import {
   type ImapSourceOptions,
 } from '../../src/intake/imap-source.ts';
 import { parseImapUrl } from '../../src/intake/imap-session.ts';
-import type { IntakeInput, IntakeOutcome, ProcessBatch, ProcessMessage } from '../../src/intake/types.ts';
+import type { BatchIntake, IntakeInput, IntakeOutcome, ProcessMessage } from '../../src/intake/types.ts';
+
+type Commit = BatchIntake['commit'];
 import { createLogger } from '../../src/log.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
@@ -62,15 +64,15 @@ function tracker() {
     }
   };
   /** The app's processors for one worker, recording what they answered. */
-  const wrap = (worker: string): { process: ProcessMessage; processBatch: ProcessBatch } => ({
+  const wrap = (worker: string): { process: ProcessMessage; commit: Commit } => ({
     process: (input, afterStore) => during(worker, async () => {
       const out = await app.process(input, afterStore);
       record(worker, [input], [out]);
       return out;
     }),
-    processBatch: (inputs, afterStore) => during(worker, async () => {
-      const outs = await app.processBatch(inputs, afterStore);
-      record(worker, inputs, outs);
+    commit: (prepared, afterStore) => during(worker, async () => {
+      const outs = await app.batch.commit(prepared, afterStore);
+      record(worker, prepared.inputs, outs);
       return outs;
     }),
   });
@@ -116,11 +118,11 @@ function mail(tag: string, n: number, body = `My broadband has been down for ${n
 /** The IMAP source as the worker runs it: the batch path, falling back to one message at a time. */
 function source(
   user: string,
-  opts: Partial<ImapSourceOptions> & { process?: ProcessMessage; processBatch?: ProcessBatch; oneAtATime?: boolean; hooks?: ImapSourceDeps['hooks'] } = {},
+  opts: Partial<ImapSourceOptions> & { process?: ProcessMessage; prepare?: BatchIntake['prepare']; commit?: Commit; oneAtATime?: boolean; hooks?: ImapSourceDeps['hooks'] } = {},
 ) {
-  const { process: processMessage = app.process, processBatch = app.processBatch, oneAtATime, hooks, ...rest } = opts;
+  const { process: processMessage = app.process, prepare = app.batch.prepare, commit = app.batch.commit, oneAtATime, hooks, ...rest } = opts;
   return createImapSource(
-    { sql: db.sql, log, process: processMessage, ...(oneAtATime ? {} : { processBatch }), hooks },
+    { sql: db.sql, log, process: processMessage, ...(oneAtATime ? {} : { batch: { prepare, commit } }), hooks },
     { url: dovecot.url(user), processedFolder: 'Processed', pollSeconds: 1, batchSize: 50, tlsVerify: true, concurrency: 1, ...rest },
   );
 }
@@ -265,10 +267,12 @@ describe('IMAP intake', () => {
     );
     try {
       await dropped;
-      expect(t.count('stored')).toBe(100); // the first batch only: the second was never fully fetched
       await t.until('all 300 stored', () => t.count('stored') === 300);
       await waitFor('INBOX empty', async () => (await dovecot.list(user, 'INBOX')).length === 0);
-      expect(t.count('duplicate')).toBe(0);
+      // The second batch is fetched while the first commits: the first committed, but its move
+      // queued behind the cut FETCH, so the next session finds those 100 stored and moves them.
+      expect(t.count('duplicate')).toBe(100);
+      expect(t.outcomes.filter((o) => o.status === 'duplicate').map((o) => o.uid)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
       expect(proxy.connections).toBeGreaterThanOrEqual(2);
       expect(new Set((await rows(user)).map((r) => r.identity)).size).toBe(300);
       expect(await rows(user)).toHaveLength(300);
@@ -333,12 +337,12 @@ describe('IMAP intake', () => {
     const gate = new Promise<void>((r) => (release = r));
     let entered!: () => void;
     const inside = new Promise<void>((r) => (entered = r));
-    const slow: ProcessBatch = async (inputs, afterStore) => {
+    const slow: Commit = async (prepared, afterStore) => {
       entered();
       await gate;
-      return app.processBatch(inputs, afterStore);
+      return app.batch.commit(prepared, afterStore);
     };
-    const first = source(user, { processBatch: slow }).drainOnce();
+    const first = source(user, { commit: slow }).drainOnce();
     await inside;
     expect(await source(user).drainOnce()).toEqual({ fetched: 0, stored: 0, duplicates: 0, moved: 0, failed: 0 });
     release();
@@ -396,13 +400,13 @@ describe('IMAP intake', () => {
     const gate = new Promise<void>((r) => (release = r));
     let entered!: () => void;
     const inside = new Promise<void>((r) => (entered = r));
-    const gated: ProcessBatch = async (inputs, afterStore) => {
+    const gated: Commit = async (prepared, afterStore) => {
       entered();
       await gate;
-      return app.processBatch(inputs, afterStore);
+      return app.batch.commit(prepared, afterStore);
     };
     const ac = new AbortController();
-    const done = source(user, { processBatch: gated }).run(ac.signal);
+    const done = source(user, { commit: gated }).run(ac.signal);
     await inside;
     ac.abort();
     release();
@@ -449,13 +453,13 @@ describe('IMAP intake', () => {
     const store = app.process;
     const buggy: ProcessMessage = (input, afterStore) =>
       input.raw.includes('POISON') ? Promise.reject(new Error('unexpected bug')) : store(input, afterStore);
-    const buggyBatch: ProcessBatch = (inputs, afterStore) =>
-      inputs.some((i) => i.raw.includes('POISON')) ? Promise.reject(new Error('unexpected bug')) : app.processBatch(inputs, afterStore);
+    const buggyBatch: Commit = (prepared, afterStore) =>
+      prepared.inputs.some((i) => i.raw.includes('POISON')) ? Promise.reject(new Error('unexpected bug')) : app.batch.commit(prepared, afterStore);
 
-    expect(await source(user, { process: buggy, processBatch: buggyBatch }).drainOnce()).toEqual({ fetched: 3, stored: 2, duplicates: 0, moved: 2, failed: 1 });
+    expect(await source(user, { process: buggy, commit: buggyBatch }).drainOnce()).toEqual({ fetched: 3, stored: 2, duplicates: 0, moved: 2, failed: 1 });
     expect(await dovecot.list(user, 'INBOX')).toEqual([{ uid: 2, flags: [FAILED_KEYWORD] }]);
     expect((await cursor(user))?.last_uid).toBe(3n);
-    expect(await source(user, { process: buggy, processBatch: buggyBatch }).drainOnce()).toMatchObject({ fetched: 0 });
+    expect(await source(user, { process: buggy, commit: buggyBatch }).drainOnce()).toMatchObject({ fetched: 0 });
   });
 
   it('a poison message in the middle of a batch of 200 is quarantined alone; the other 199 are stored once, in order, and all 200 move', async () => {
@@ -485,14 +489,45 @@ describe('IMAP intake', () => {
   it('stops on a retryable error (database down), moves nothing, and picks up the whole batch next time', async () => {
     const user = freshUser();
     for (let i = 1; i <= 3; i += 1) await dovecot.append(user, mail(user, i));
-    const down: ProcessBatch = () => Promise.reject(new RedressError('db', 'database unavailable', { retryable: true }));
+    const down: Commit = () => Promise.reject(new RedressError('db', 'database unavailable', { retryable: true }));
 
-    await expect(source(user, { processBatch: down }).drainOnce()).rejects.toThrow('database unavailable');
+    await expect(source(user, { commit: down }).drainOnce()).rejects.toThrow('database unavailable');
     expect((await dovecot.list(user, 'INBOX')).map((m) => m.uid)).toEqual([1, 2, 3]);
     expect(await dovecot.list(user, 'Processed')).toHaveLength(0);
 
     expect(await source(user).drainOnce()).toMatchObject({ fetched: 3, stored: 3, moved: 3 });
     expect(await rows(user)).toHaveLength(3);
+  });
+
+  it('fetches and parses the next batch while one commits; a retryable failure then moves only what committed', async () => {
+    const user = freshUser();
+    for (let i = 1; i <= 6; i += 1) await dovecot.append(user, mail(user, i));
+    const uidsOf = (p: { inputs: readonly IntakeInput[] }) => p.inputs.map((i) => Number(/uid=(\d+)$/.exec(i.sourceRef ?? '')?.[1])).join(',');
+    const events: string[] = [];
+    let secondPrepared!: () => void;
+    const second = new Promise<void>((r) => (secondPrepared = r));
+    const prepare: BatchIntake['prepare'] = async (inputs) => {
+      const prepared = await app.batch.prepare(inputs);
+      events.push(`prepared ${uidsOf(prepared)}`);
+      if (uidsOf(prepared) === '3,4') secondPrepared();
+      return prepared;
+    };
+    const commit: Commit = async (prepared, afterStore) => {
+      events.push(`commit ${uidsOf(prepared)}`);
+      if (uidsOf(prepared) === '1,2') {
+        // Held open until the next batch is parsed: without the overlap this would never finish.
+        await second;
+        return app.batch.commit(prepared, afterStore);
+      }
+      throw new RedressError('db', 'database unavailable', { retryable: true });
+    };
+
+    await expect(source(user, { batchSize: 2, prepare, commit }).drainOnce()).rejects.toThrow('database unavailable');
+    expect(events.slice(0, 4)).toEqual(['prepared 1,2', 'commit 1,2', 'prepared 3,4', 'commit 3,4']);
+    expect((await dovecot.list(user, 'INBOX')).map((m) => m.uid)).toEqual([3, 4, 5, 6]);
+    expect((await cursor(user))?.last_uid).toBe(2n);
+    expect(await source(user, { batchSize: 2 }).drainOnce()).toEqual({ fetched: 4, stored: 4, duplicates: 0, moved: 4, failed: 0 });
+    expect((await rows(user)).map((r) => r.source_ref.replace(/^.*uid=/, ''))).toEqual(['1', '2', '3', '4', '5', '6']);
   });
 
   it('one at a time (the fallback): stops on a retryable error (database down) and picks up where it stopped next time', async () => {
