@@ -34,7 +34,7 @@ const DAY = 86_400_000;
  * status and owner role (5% priority), each case's complaint and half of them a reply,
  * our acknowledgements, progress updates, outcomes, closures, staff alerts and command
  * receipts, its history and its deadlines (pending ones for open cases, resolved ones for
- * closed cases). Seeded random, then ANALYZEd, so plans are those of a real database.
+ * closed cases). Seeded random, then VACUUM ANALYZEd, so plans are those of a real database.
  */
 export async function seedCases(sql: Sql, o: SeedOptions): Promise<SeedCounts> {
   await sql.begin(async (tx) => {
