@@ -9,7 +9,9 @@ const count = z.coerce.number().int().positive();
 const parts = z
   .string()
   .transform((s) => s.split(',').map((p) => p.trim()).filter(Boolean))
-  .pipe(z.array(z.enum(['intake', 'walk', 'sends', 'report'])).min(1));
+  .pipe(z.array(z.enum(['intake', 'walk', 'sends', 'report', 'bigmail', 'sweep'])).min(1));
+/** Unset (or empty) keeps the product's own default. */
+const optionalCount = z.preprocess(blankToUndefined, count.optional());
 
 /** The one place the benchmark reads the environment: sizes and switches, all with full-size defaults. */
 export const benchSchema = z.object({
@@ -25,10 +27,18 @@ export const benchSchema = z.object({
   BENCH_CASES: withDefault(count, 1000),
   /** Cases seeded for the `redress report` benchmark (part 3). */
   BENCH_REPORT_CASES: withDefault(count, 100_000),
-  /** Messages fetched per IMAP batch, by the baseline and by the source (IMAP_BATCH_SIZE). */
-  BENCH_IMAP_BATCH: withDefault(count, 200),
-  /** Messages the source processes side by side, in lanes by sender (IMAP_CONCURRENCY). */
-  BENCH_IMAP_CONCURRENCY: withDefault(count, 4),
+  /** Rounds of the intake benchmark: baseline, intake, and intake on the seeded database, in turn, each on fresh copies of the mailbox. */
+  BENCH_INTAKE_ROUNDS: withDefault(count, 3),
+  /** Messages of the untimed warm-up (a baseline pass and an intake) before the rounds. */
+  BENCH_INTAKE_WARMUP: withDefault(count, 500),
+  /** Cases already in the database for the intake's second figure (seeded in SQL); 0 leaves it out. */
+  BENCH_INTAKE_SEEDED_CASES: withDefault(z.coerce.number().int().min(0), 100_000),
+  /** Open cases seeded for the sweep and digest benchmark (part 6). */
+  BENCH_SWEEP_OPEN_CASES: withDefault(count, 100_000),
+  /** Messages fetched per IMAP batch, by the baseline and by the source (IMAP_BATCH_SIZE); unset: the product's default. */
+  BENCH_IMAP_BATCH: optionalCount,
+  /** Messages the source processes side by side when a batch falls back to one at a time (IMAP_CONCURRENCY); unset: the product's default. */
+  BENCH_IMAP_CONCURRENCY: optionalCount,
   /** The walk's first arrival day (a Monday, local date); arrivals span the two weeks from it. */
   BENCH_WALK_START: withDefault(z.iso.date(), '2026-08-17'),
   /** Days the walk runs past its last arrival (8 weeks + 1 week). */
@@ -42,7 +52,9 @@ export const benchSchema = z.object({
    */
   BENCH_OUTBOUND: withDefault(z.enum(['smtp', 'file']), 'file'),
   /** Which parts to run, comma-separated. */
-  BENCH_PARTS: withDefault(parts, 'intake,walk,sends,report'),
+  BENCH_PARTS: withDefault(parts, 'intake,walk,sends,report,bigmail,sweep'),
+  /** The big message's attachment (part 5): 18 MiB makes a 25.8 MB message, just under MAX_MESSAGE_BYTES. */
+  BENCH_BIG_ATTACHMENT_MIB: withDefault(count, 18),
   BENCH_SEED: withDefault(z.coerce.number().int(), 20261125),
   /** Hard stop: the whole run gives up (cleaning up) after this many seconds. */
   BENCH_TIMEOUT_SECONDS: withDefault(count, 3600),

@@ -25,7 +25,7 @@ const TARGET_SECONDS = 5;
 /** 3. `redress report` on BENCH_REPORT_CASES cases: the regulator's figures for a month and a year. */
 export async function runReportBench(ctx: WalkContext): Promise<ReportFigures> {
   const n = ctx.cfg.BENCH_REPORT_CASES;
-  heading(`3. redress report on ${n} cases`);
+  heading(`4. redress report on ${n} cases`);
   const db = await freshDatabase(ctx.cleanup, ctx.server, 'report', ctx.log);
   const sql = createPool(db.url, ctx.log, 2);
   try {

@@ -45,3 +45,23 @@ export function rate(count: number, ms: number): number {
 export function mib(bytes: number): number {
   return round(bytes / 1024 / 1024, 1);
 }
+
+/** A figure measured several times: the median and the range. */
+export interface Spread {
+  median: number;
+  min: number;
+  max: number;
+  runs: number[];
+}
+
+export function spread(values: readonly number[], digits = 1): Spread {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length / 2;
+  const median = sorted.length === 0 ? 0 : sorted.length % 2 === 1 ? sorted[Math.floor(mid)]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  return { median: round(median, digits), min: round(sorted[0] ?? 0, digits), max: round(sorted.at(-1) ?? 0, digits), runs: values.map((v) => round(v, digits)) };
+}
+
+/** "1234 (1100-1300)": the median, then the range. */
+export function showSpread(s: Spread): string {
+  return `${s.median} (${s.min}-${s.max})`;
+}

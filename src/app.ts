@@ -4,6 +4,7 @@ import type { CaseDeps } from './cases/advance.ts';
 import { clockFromConfig, systemClock, systemStopwatch, type Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import { openDatabase, type Database } from './db/database.ts';
+import type { QueryObserver } from './db/pool.ts';
 import { migrate } from './db/migrate.ts';
 import { commitBatch, intakeBatch, intakeMessage, intakeMessages, prepareBatch, type BatchAfterStore, type IntakeDeps, type IntakeSettings } from './intake/intake.ts';
 import type { BatchIntake, IntakeInput, IntakeOutcome, ProcessMessage } from './intake/types.ts';
@@ -137,9 +138,10 @@ export function messageSettings(config: Config): MessageSettings {
 
 /**
  * Composition root: config -> logger, clock, database (migrated), pg-boss, sender ->
- * use cases. `worker` turns on pg-boss's own maintenance and cron for `redress start`.
+ * use cases. `worker` turns on pg-boss's own maintenance and cron for `redress start`;
+ * `observeQueries` sees every statement the app sends (tests of the statements' plans).
  */
-export async function openApp(config: Config, overrides: { log?: Logger; clock?: Clock; worker?: boolean } = {}): Promise<App> {
+export async function openApp(config: Config, overrides: { log?: Logger; clock?: Clock; worker?: boolean; observeQueries?: QueryObserver } = {}): Promise<App> {
   const log = overrides.log ?? createLogger(config.LOG_LEVEL, config.LOG_FORMAT);
   const clock = overrides.clock ?? clockFromConfig(config.REDRESS_NOW);
   // A missing or broken template fails here, at start-up, not at the first send.
@@ -148,7 +150,7 @@ export async function openApp(config: Config, overrides: { log?: Logger; clock?:
     log.warn('STAFF_REQUIRE_AUTH=false: anyone who forges a staff From address can act on cases by email; set it to true (README, "Sender authentication")');
   }
   const calendar = createBusinessCalendar({ timeZone: config.BUSINESS_TIMEZONE, holidayRegion: config.HOLIDAY_REGION, opens: config.BUSINESS_OPENS, closes: config.BUSINESS_CLOSES });
-  const db = await openDatabase(config, log);
+  const db = await openDatabase(config, log, overrides.observeQueries);
   let boss: PgBoss;
   try {
     await migrate(db.sql, log);

@@ -1,7 +1,7 @@
 import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
 import { startEmbeddedPostgres } from './embedded.ts';
-import { createPool, type Sql } from './pool.ts';
+import { createPool, type QueryObserver, type Sql } from './pool.ts';
 
 export interface Database {
   sql: Sql;
@@ -13,14 +13,15 @@ export interface Database {
 export async function openDatabase(
   config: Pick<Config, 'DATABASE_URL' | 'REDRESS_DATA_DIR' | 'EMBEDDED_PG_PORT'>,
   log: Logger,
+  observe?: QueryObserver,
 ): Promise<Database> {
   if (config.DATABASE_URL) {
-    const sql = createPool(config.DATABASE_URL, log);
+    const sql = createPool(config.DATABASE_URL, log, undefined, observe);
     return { sql, url: config.DATABASE_URL, close: () => sql.end({ timeout: 5 }) };
   }
   const server = await startEmbeddedPostgres(config.REDRESS_DATA_DIR, config.EMBEDDED_PG_PORT, log);
   const url = await ensureDatabase(server.url, 'redress', log);
-  const sql = createPool(url, log);
+  const sql = createPool(url, log, undefined, observe);
   return {
     sql,
     url,

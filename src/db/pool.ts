@@ -7,10 +7,17 @@ export type Tx = postgres.TransactionSql<{ bigint: bigint }>;
 /** A connection or transaction: what a plain read (or a single-statement write) takes. */
 export type Db = Sql | Tx;
 
-/** The one pool. bigint columns come back as BigInt so UIDVALIDITY and ids never lose precision. */
-export function createPool(url: string, log: Logger, max = 10): Sql {
+/** Sees each statement as it goes to the server, with its parameters and their type oids (postgres.js `debug`). */
+export type QueryObserver = (query: string, parameters: readonly unknown[], types: readonly number[]) => void;
+
+/**
+ * The one pool. bigint columns come back as BigInt so UIDVALIDITY and ids never lose precision.
+ * `observe` is for tests that check every statement a path runs (their plans).
+ */
+export function createPool(url: string, log: Logger, max = 10, observe?: QueryObserver): Sql {
   return postgres(url, {
     max,
+    debug: observe ? (_connection, query, parameters, types) => observe(query, parameters, types as number[]) : false,
     onnotice: (notice) => log.debug({ notice: notice.message }, 'postgres notice'),
     types: {
       bigint: {

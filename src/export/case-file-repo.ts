@@ -52,7 +52,10 @@ export interface AttachmentRecord {
   content_type: string;
   size_bytes: number;
   sha256: string;
+  /** The bytes; null when purged, or (straight from the database) when they are read from the raw message by `part_id`. */
   content: Buffer | null;
+  /** The attachment's part of its raw message (rows since 0009); absent or null when `content` holds it. */
+  part_id?: string | null;
 }
 
 export interface OutboundRecord {
@@ -90,7 +93,7 @@ export async function loadCaseRecord(db: Db, reference: string): Promise<CaseRec
     select id, message_id, kind, received_at, from_address, to_addresses, subject, raw, raw_sha256, size_bytes, redacted_at
     from inbound_messages where case_id = ${kase.id} order by received_at, id`;
   const attachments = await db<AttachmentRecord[]>`
-    select a.id, a.inbound_message_id, a.filename, a.content_type, a.size_bytes, a.sha256, a.content
+    select a.id, a.inbound_message_id, a.filename, a.content_type, a.size_bytes, a.sha256, a.content, a.part_id
     from attachments a join inbound_messages i on i.id = a.inbound_message_id where i.case_id = ${kase.id} order by a.id`;
   const stored = await db<(Omit<OutboundRecord, 'raw'> & { raw: Buffer | null; content: StoredContent | null })[]>`
     select id, message_id, kind, audience, to_addresses, subject, status, created_at, sent_at, raw, content

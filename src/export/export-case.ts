@@ -6,9 +6,10 @@ import { ZipFile } from 'yazl';
 import { toJson } from '../output.ts';
 import type { Sql } from '../db/pool.ts';
 import { errorMessage, RedressError } from '../errors.ts';
+import { attachmentContents } from '../intake/attachment-content.ts';
 import { buildCaseFile, type CaseFileEntry } from './case-file.ts';
 import { timelineHtml } from './case-file-html.ts';
-import { loadCaseRecord } from './case-file-repo.ts';
+import { loadCaseRecord, type CaseRecord } from './case-file-repo.ts';
 
 /** Where the case file goes: a new (or empty) folder, or a new zip file. */
 export type ExportTarget = { out: string } | { zip: string };
@@ -33,7 +34,7 @@ export interface ExportReport {
 export async function exportCase(deps: { sql: Sql; organisation: string }, reference: string, target: ExportTarget, now: Date): Promise<ExportReport> {
   const record = await deps.sql.begin('isolation level repeatable read read only', (tx) => loadCaseRecord(tx, reference));
   if (!record) throw new RedressError('not_found', `no case ${reference}`);
-  const { entries, timeline } = buildCaseFile(record, now, deps.organisation);
+  const { entries, timeline } = buildCaseFile(await withAttachmentBytes(record), now, deps.organisation);
   const files: CaseFileEntry[] = [
     ...entries,
     { path: 'timeline.json', content: Buffer.from(`${toJson(timeline)}\n`, 'utf8') },
@@ -51,6 +52,18 @@ export async function exportCase(deps: { sql: Sql; organisation: string }, refer
     events: timeline.events.length,
     deadlines: timeline.deadlines.length,
   };
+}
+
+/** Attachments stored as references get their bytes from their raw message, one pass a message; those of a purged message stay without. */
+async function withAttachmentBytes(record: CaseRecord): Promise<CaseRecord> {
+  const bytes = new Map<bigint, Buffer>();
+  for (const m of record.inbound) {
+    const referenced = record.attachments.filter((a) => a.inbound_message_id === m.id && a.content === null && a.part_id);
+    if (!m.raw || referenced.length === 0) continue;
+    const contents = await attachmentContents(m.raw, referenced.map((a) => ({ partId: a.part_id!, sha256: a.sha256 })));
+    referenced.forEach((a, i) => bytes.set(a.id, contents[i]!));
+  }
+  return { ...record, attachments: record.attachments.map((a) => ({ ...a, content: a.content ?? bytes.get(a.id) ?? null })) };
 }
 
 /** A case file never mixes with other files: the folder must be new or empty. */

@@ -12,7 +12,8 @@ export interface BounceView {
 
 export interface BouncePart {
   contentType: string;
-  content: Buffer;
+  /** The first decoded bytes of the part (at least 256 KiB when it is longer). */
+  head: Buffer;
 }
 
 const DAEMON_LOCAL = /^(mailer-daemon|mailerdaemon|mail-daemon|mail\.delivery\.system|mdaemon)$/i;
@@ -91,7 +92,7 @@ function daemonSender(from: Address | undefined): 'daemon' | 'postmaster' | unde
 export function extractDeliveryReport(msg: BounceView, parts: BouncePart[], ownMessageId?: string): DeliveryReport {
   const fromStatus = parts
     .filter((p) => /^message\/(global-)?delivery-status$/.test(p.contentType))
-    .map((p) => parseDeliveryStatus(p.content.subarray(0, 256 * 1024).toString('utf8')))
+    .map((p) => parseDeliveryStatus(p.head.subarray(0, 256 * 1024).toString('utf8')))
     .find((r) => r.failedRecipients.length > 0);
   const report = fromStatus ?? parseTextBounce(msg);
   const originalMessageId = returnedMessageId(parts, msg.text, ownMessageId);
@@ -207,7 +208,7 @@ function addressesAfter(lines: string[], from: number): string[] {
 function returnedMessageId(parts: BouncePart[], text: string, ownMessageId?: string): string | undefined {
   const returned = parts.filter((p) => /^(message\/(rfc822|global)|text\/rfc822-headers|message\/global-headers)$/.test(p.contentType));
   for (const part of returned) {
-    const head = part.content.subarray(0, 256 * 1024).toString('utf8');
+    const head = part.head.subarray(0, 256 * 1024).toString('utf8');
     const id = headerFields(head.split(/\r?\n\r?\n/)[0] ?? '').find(([name]) => name === 'message-id')?.[1];
     const clean = id === undefined ? undefined : cleanMessageId(id);
     if (clean) return clean;

@@ -69,7 +69,7 @@ function readReceipt(msg: ParsedMessage): string[] {
   if (msg.attachments.some((a) => a.contentType === 'message/disposition-notification')) return ['message/disposition-notification part'];
   const tnef = msg.attachments.filter(isTnef);
   // Outlook in rich-text mode sends the receipt as winmail.dat, with no text of its own to read.
-  if (tnef.some((a) => TNEF_READ_REPORT.test(a.content.subarray(0, 64 * 1024).toString('latin1')))) return ['tnef: read report'];
+  if (tnef.some((a) => TNEF_READ_REPORT.test(a.head.subarray(0, 64 * 1024).toString('latin1')))) return ['tnef: read report'];
   if (!RECEIPT_SUBJECT.test(msg.subject)) return [];
   if (RECEIPT_TEXT.test(msg.newText.slice(0, 2000))) return ['subject: read receipt'];
   if (tnef.length > 0 && msg.newText.trim() === '') return ['subject: read receipt', 'tnef only'];

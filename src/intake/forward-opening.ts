@@ -4,7 +4,7 @@ import type { StoredPlan } from './batch.ts';
 import { forwardedOriginal, type LocalTime } from './forwarded.ts';
 import { collisionIdentity } from './identity.ts';
 import { detectSignals } from './signals.ts';
-import type { IntakeInput, ParsedMessage, ParseResult } from './types.ts';
+import type { IntakeInput, ParsedAttachment, ParsedMessage, ParseResult } from './types.ts';
 
 /** A forward's time for the original is believed this far back; older (or later than the forward), the forward's own arrival counts. */
 export const FORWARD_DATE_WINDOW_DAYS = 28;
@@ -15,10 +15,10 @@ export function opensCase(newText: string): boolean {
   return /^#open\b/i.test(newText.trimStart());
 }
 
-/** The customer's email attached to an `#open` forward (message/rfc822), read when the forward is parsed. */
-export function attachedOriginalRaw(msg: ParsedMessage): Buffer | undefined {
+/** The customer's email attached to an `#open` forward (message/rfc822): the part whose bytes the intake reads from the raw forward. */
+export function attachedOriginalPart(msg: ParsedMessage): ParsedAttachment | undefined {
   if (!opensCase(msg.newText)) return undefined;
-  return msg.attachments.find((a) => /^message\/(rfc822|global)$/.test(a.contentType) && a.content.length > 0)?.content;
+  return msg.attachments.find((a) => /^message\/(rfc822|global)$/.test(a.contentType) && a.size > 0);
 }
 
 /** What is stored (or earlier in the batch) under a message's identity or Message-ID: the same message, and an earlier one holding its identity. */

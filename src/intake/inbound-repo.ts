@@ -1,3 +1,5 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { jsonb } from '../db/json.ts';
 import type { Db, Tx } from '../db/pool.ts';
 import type { SenderAuth } from './sender-auth.ts';
@@ -50,11 +52,56 @@ export interface InboundInsert {
   quarantine?: { reason: string; limitBreaches: string[] };
 }
 
-/** Stores a batch of messages in one statement, with their attachments in a second. */
+/**
+ * Raw messages past this size do not travel as a query parameter: postgres.js sends a bytea as
+ * hex text (twice its size) and builds it into its write buffer, several copies of the message
+ * in memory. `stageLargeRaw` sends them by binary COPY instead, 64 KiB at a time.
+ */
+export const STAGED_RAW_BYTES = 1024 * 1024;
+const COPY_CHUNK = 64 * 1024;
+
+function isStaged(r: InboundInsert): boolean {
+  return r.input.raw.length > STAGED_RAW_BYTES;
+}
+
+/**
+ * Before `insertInbound`, in the same transaction: the raw bytes of the large messages go by
+ * binary COPY into a table of this transaction, from which `insertInbound` fills them in. A
+ * COPY cannot share the wire with other statements, so this runs (and is awaited) on its own.
+ */
+export async function stageLargeRaw(tx: Tx, rows: readonly InboundInsert[]): Promise<void> {
+  const staged = rows.filter(isStaged);
+  if (staged.length === 0) return;
+  await tx`create temp table inbound_raw_staged (id bigint primary key, raw bytea not null) on commit drop`;
+  const copy = await tx`copy inbound_raw_staged (id, raw) from stdin (format binary)`.writable();
+  await pipeline(Readable.from(copyBinary(staged)), copy);
+}
+
+/** PostgreSQL's binary COPY format: a header, one (int8, bytea) tuple per message, the trailer. */
+function* copyBinary(rows: readonly InboundInsert[]): Generator<Buffer> {
+  yield Buffer.concat([Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1'), Buffer.alloc(8)]);
+  for (const r of rows) {
+    const tuple = Buffer.alloc(2 + 4 + 8 + 4);
+    tuple.writeInt16BE(2, 0);
+    tuple.writeInt32BE(8, 2);
+    tuple.writeBigInt64BE(r.id, 6);
+    tuple.writeInt32BE(r.input.raw.length, 14);
+    yield tuple;
+    for (let at = 0; at < r.input.raw.length; at += COPY_CHUNK) yield r.input.raw.subarray(at, at + COPY_CHUNK);
+  }
+  yield Buffer.from([0xff, 0xff]);
+}
+
+/**
+ * Stores a batch of messages in one statement, with their attachments in a second (each a
+ * reference into its raw message, not a copy). Large raw messages were staged by `stageLargeRaw`
+ * and are filled in by a third.
+ */
 export function insertInbound(tx: Tx, rows: readonly InboundInsert[]): Promise<unknown>[] {
   if (rows.length === 0) return [];
   const values = rows.map((r) => ({ ...commonColumns(r), ...(r.parsed ? parsedColumns(r.parsed) : quarantinedColumns(r.quarantine!)) }));
   const out: Promise<unknown>[] = [tx`insert into inbound_messages ${tx(values as never)}`];
+  if (rows.some(isStaged)) out.push(tx`update inbound_messages i set raw = s.raw from inbound_raw_staged s where i.id = s.id`);
   const attachments = rows.flatMap((r) => (r.parsed?.msg.attachments ?? []).map((a) => attachmentColumns(r.id, a)));
   if (attachments.length > 0) out.push(tx`insert into attachments ${tx(attachments as never)}`);
   return out;
@@ -68,7 +115,7 @@ function commonColumns(r: InboundInsert) {
     raw_sha256: r.rawSha256,
     content_sha256: r.contentSha256,
     collides_with: r.collidesWith,
-    raw: r.input.raw,
+    raw: isStaged(r) ? null : r.input.raw,
     size_bytes: r.input.raw.length,
     source: r.input.source,
     source_ref: r.input.sourceRef ?? null,
@@ -79,6 +126,7 @@ function commonColumns(r: InboundInsert) {
 }
 
 function parsedColumns({ msg, cls, senderAuth }: NonNullable<InboundInsert['parsed']>) {
+  const [written, whole] = [strip(msg.newText), strip(msg.text)];
   return {
     kind: cls.kind,
     sender_auth: jsonb(senderAuth),
@@ -90,8 +138,8 @@ function parsedColumns({ msg, cls, senderAuth }: NonNullable<InboundInsert['pars
     sent_at: validDate(msg.date),
     in_reply_to: msg.inReplyTo ?? null,
     reference_ids: msg.references,
-    body_text: strip(msg.newText),
-    full_text: strip(msg.text),
+    body_text: written,
+    full_text: whole === written ? null : whole, // the text once when it is all the customer's own
     html_sanitized: msg.htmlSanitized ? strip(msg.htmlSanitized) : null,
     classification: jsonb(classificationRecord(msg, cls)),
     limit_breaches: msg.limitBreaches,
@@ -129,7 +177,7 @@ function attachmentColumns(inboundId: bigint, a: ParsedMessage['attachments'][nu
     sha256: a.sha256,
     content_id: a.contentId ?? null,
     inline: a.inline,
-    content: a.content,
+    part_id: a.partId,
   };
 }
 

@@ -12,10 +12,11 @@ import { outboundByMessageIds } from '../outbound/outbox-repo.ts';
 import { listStaff } from '../staff/staff-repo.ts';
 import { assignIds, decideBatch, followUpParts, type BatchItem } from './batch.ts';
 import { contentSha256 } from './identity.ts';
-import { inboundOnCases, insertInbound, reserveInbound, storedIdentities } from './inbound-repo.ts';
+import { inboundOnCases, insertInbound, reserveInbound, stageLargeRaw, storedIdentities } from './inbound-repo.ts';
 import { parseMessage } from './parse.ts';
 import { extractThreadKeys } from './thread-keys.ts';
-import { attachedOriginalRaw } from './forward-opening.ts';
+import { attachmentContent } from './attachment-content.ts';
+import { attachedOriginalPart } from './forward-opening.ts';
 import type { IntakeInput, IntakeLimits, IntakeOutcome, PreparedBatch } from './types.ts';
 
 export interface IntakeSettings extends CaseIntakeSettings {
@@ -96,7 +97,9 @@ async function decideAndWrite(deps: IntakeDeps, tx: Tx, items: readonly BatchIte
     s.outcome = { ...s.outcome, inboundId: s.row.id, ...(effect.reference ? { caseReference: effect.reference } : {}), caseOpened: effect.opened };
   }
   deps.hooks?.beforeWrite?.(items.map((it) => it.input));
-  await persist(tx, deps.enqueue, world.changes, () => insertInbound(tx, plan.stored.map((s) => s.row)));
+  const rows = plan.stored.map((s) => s.row);
+  await stageLargeRaw(tx, rows);
+  await persist(tx, deps.enqueue, world.changes, () => insertInbound(tx, rows));
   return plan.outcomes.map((o) => ('row' in o ? { ...o.outcome, inboundId: o.row.id } : o));
 }
 
@@ -104,8 +107,10 @@ async function decideAndWrite(deps: IntakeDeps, tx: Tx, items: readonly BatchIte
 async function batchItem(input: IntakeInput, limits: IntakeLimits): Promise<BatchItem> {
   const parsed = await parseMessage(input.raw, limits);
   const item: BatchItem = { input, parsed, content: contentSha256(input.raw) };
-  const raw = parsed.ok ? attachedOriginalRaw(parsed.message) : undefined;
-  return raw ? { ...item, attached: { raw, parsed: await parseMessage(raw, limits), content: contentSha256(raw) } } : item;
+  const part = parsed.ok ? attachedOriginalPart(parsed.message) : undefined;
+  if (!part) return item;
+  const raw = await attachmentContent(input.raw, { partId: part.partId, sha256: part.sha256 });
+  return { ...item, attached: { raw, parsed: await parseMessage(raw, limits), content: contentSha256(raw) } };
 }
 
 /** What the batch reads before deciding: stored identities, our messages and cases its thread keys name, the staff. */
@@ -171,7 +176,9 @@ async function quarantineAfterFailure(deps: IntakeDeps, input: IntakeInput, reas
   return deps.sql.begin(async (tx) => {
     const plan = decideBatch([item], { stored: await storedIdentities(tx, [identity], messageId ? [messageId] : []), threads: { outbound: [], inbound: [], cases: [] }, staff: [] }, deps.settings, deps.domain.calendar, deps.clock.now());
     assignIds(plan.stored, await reserveInbound(tx, plan.stored.length));
-    await Promise.all(insertInbound(tx, plan.stored.map((s) => s.row)));
+    const rows = plan.stored.map((s) => s.row);
+    await stageLargeRaw(tx, rows);
+    await Promise.all(insertInbound(tx, rows));
     await afterStore?.(tx, [input]);
     const o = plan.outcomes[0]!;
     return 'row' in o ? { ...o.outcome, inboundId: o.row.id } : o;

@@ -1,21 +1,27 @@
 import { createHash } from 'node:crypto';
 import libmime from 'libmime';
-import { simpleParser } from 'mailparser';
-import type { AddressObject, Attachment, EmailAddress, HeaderLines, ParsedMail, StructuredHeader } from 'mailparser';
+import type { AddressObject, AttachmentStream, EmailAddress, HeaderLines, StructuredHeader } from 'mailparser';
+import { attachmentPartId } from './attachment-content.ts';
 import { bounceEvidence, cleanMessageId, extractDeliveryReport } from './bounce.ts';
+import { drain, streamMime, structureOptions, type MimeLayout, type StreamedMail } from './mime-stream.ts';
 import { stripQuotedHistory } from './quotes.ts';
+import { isCrOnly, isReportHeader, mimeDepth, topHeader } from './raw-mime.ts';
 import { htmlToPlainText, sanitizeEmailHtml } from './sanitize.ts';
 import type { Address, IntakeLimits, ParsedAttachment, ParsedMessage, ParseResult } from './types.ts';
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 /** HTML longer than this is turned into text by a coarse linear pass instead of html-to-text. */
 const MAX_HTML_TO_TEXT = 2_000_000;
+/** Decoded bytes kept of each attachment: what classification reads (the rest stays in the raw message). */
+export const ATTACHMENT_HEAD_BYTES = 256 * 1024;
 
 /**
  * Raw bytes -> ParsedMessage. Never throws, never waits forever: anything that cannot be parsed,
  * or breaks a size, header or nesting limit, is `{ ok: false, reason }` with an identity the
  * caller can still store it under. Size, header and depth limits are checked on the raw bytes
- * first, so a hostile message never reaches mailparser.
+ * first, so a hostile message never reaches mailparser. Attachments are streamed: each keeps
+ * its part id, digest, size and first ATTACHMENT_HEAD_BYTES, never a decoded copy of the whole
+ * (`attachmentContent` decodes one from the raw message when it is needed).
  */
 export async function parseMessage(raw: Buffer, limits: IntakeLimits): Promise<ParseResult> {
   const rawSha256 = sha256(raw);
@@ -25,26 +31,24 @@ export async function parseMessage(raw: Buffer, limits: IntakeLimits): Promise<P
     messageId = headerMessageId(pre.header);
     if (pre.breaches.length > 0) return failure(raw, rawSha256, `over limits: ${pre.breaches.join('; ')}`, pre.breaches, messageId);
     if (!/^[!-9;-~]{1,200}:/m.test(pre.header)) return failure(raw, rawSha256, 'no header fields: not an RFC 5322 message', [], messageId);
-    const mail = await withTimeout(
-      simpleParser(pre.source, {
-        keepCidLinks: true,
-        skipImageLinks: true,
-        skipTextToHtml: true,
-        skipTextLinks: true,
-        keepDeliveryStatus: true,
-        ignoreEmbedded: pre.isReport,
-        checksumAlgo: 'sha256',
-        maxHtmlLengthToParse: MAX_HTML_TO_TEXT,
-        // mailsplit counts each header line as at least 64 bytes, so a header block within our byte
-        // limit (checked above) can cost up to 16 times its size there.
-        maxHeadSize: Math.max(16 * limits.maxHeaderBytes, 1024 * 1024),
-      }),
-      limits.parseTimeoutMs ?? DEFAULT_TIMEOUT_MS,
-    );
-    return { ok: true, message: toParsedMessage(mail, raw, rawSha256, limits) };
+    const attachments: ParsedAttachment[] = [];
+    const options = {
+      ...structureOptions(pre.layout, parserHeadSize(limits)),
+      skipImageLinks: true,
+      skipTextToHtml: true,
+      skipTextLinks: true,
+      maxHtmlLengthToParse: MAX_HTML_TO_TEXT,
+    };
+    const mail = await streamMime(raw, pre.layout, options, (a) => readAttachment(a, attachments), limits.parseTimeoutMs ?? DEFAULT_TIMEOUT_MS);
+    return { ok: true, message: toParsedMessage(mail, attachments, raw, rawSha256, limits) };
   } catch (err) {
     return failure(raw, rawSha256, `unparseable: ${err instanceof Error ? err.message : String(err)}`.slice(0, 500), [], messageId);
   }
+}
+
+/** mailsplit counts each header line as at least 64 bytes, so a header block within our byte limit (checked first) can cost up to 16 times its size there. */
+function parserHeadSize(limits: IntakeLimits): number {
+  return Math.max(16 * limits.maxHeaderBytes, 1024 * 1024);
 }
 
 function failure(raw: Buffer, rawSha256: string, reason: string, limitBreaches: string[], messageId?: string): ParseResult {
@@ -58,91 +62,20 @@ interface Precheck {
   breaches: string[];
   /** The top-level header block, latin1-decoded. */
   header: string;
-  /** The bytes to parse: CR-only line ends turned into CRLF. */
-  source: Buffer;
-  isReport: boolean;
+  layout: MimeLayout;
 }
 
 function precheck(raw: Buffer, limits: IntakeLimits): Precheck {
   const breaches: string[] = [];
   if (raw.length > limits.maxMessageBytes) breaches.push(`size: ${raw.length} > ${limits.maxMessageBytes} bytes`);
-  const window = raw.subarray(0, limits.maxHeaderBytes + 4).toString('latin1');
-  const crOnly = !window.includes('\n') && window.includes('\r');
-  const headerEnd = findHeaderEnd(crOnly ? window.replace(/\r/g, '\n') : window);
-  if (headerEnd === -1 && raw.length > limits.maxHeaderBytes) breaches.push(`header: more than ${limits.maxHeaderBytes} bytes`);
-  const header = window.slice(0, headerEnd === -1 ? limits.maxHeaderBytes : headerEnd);
-  if (breaches.length > 0) return { breaches, header, source: raw, isReport: false };
-  const text = raw.toString('latin1');
-  const normalised = crOnly ? text.replace(/\r(?!\n)/g, '\r\n') : text;
-  const depth = mimeDepth(normalised, limits.maxMimeDepth);
+  const crOnly = isCrOnly(raw);
+  const { header, complete } = topHeader(raw, crOnly, limits.maxHeaderBytes);
+  if (!complete && raw.length > limits.maxHeaderBytes) breaches.push(`header: more than ${limits.maxHeaderBytes} bytes`);
+  const layout = { crOnly, isReport: isReportHeader(header) };
+  if (breaches.length > 0) return { breaches, header, layout };
+  const depth = mimeDepth(raw, limits.maxMimeDepth, crOnly);
   if (depth > limits.maxMimeDepth) breaches.push(`mime depth: ${depth} > ${limits.maxMimeDepth}`);
-  const isReport = /^content-type:[ \t]*multipart\/report/im.test(header);
-  return { breaches, header, source: crOnly ? Buffer.from(normalised, 'latin1') : raw, isReport };
-}
-
-function findHeaderEnd(text: string): number {
-  const lf = text.indexOf('\n\n');
-  const crlf = text.indexOf('\r\n\r\n');
-  const ends = [lf, crlf].filter((i) => i >= 0);
-  return ends.length === 0 ? -1 : Math.min(...ends);
-}
-
-/**
- * How deeply multipart and message/rfc822 containers nest, counted on the raw text by following
- * boundaries; linear, and stops as soon as it passes `max`.
- */
-export function mimeDepth(text: string, max: number): number {
-  const stack: Array<string | null> = [];
-  let inHeader = true;
-  let header = '';
-  let deepest = 0;
-  for (let pos = 0; pos <= text.length; ) {
-    let end = text.indexOf('\n', pos);
-    if (end === -1) end = text.length;
-    const line = text.slice(pos, text[end - 1] === '\r' ? end - 1 : end);
-    pos = end + 1;
-    const boundary = line.startsWith('--') ? matchBoundary(stack, line) : null;
-    if (boundary) {
-      stack.length = boundary.closes ? boundary.index : boundary.index + 1;
-      inHeader = !boundary.closes;
-      header = '';
-    } else if (inHeader && line === '') {
-      inHeader = false;
-      const container = containerOf(header);
-      header = '';
-      if (container !== undefined) {
-        stack.push(container);
-        deepest = Math.max(deepest, stack.length);
-        if (deepest > max) return deepest;
-        inHeader = container === null; // a message/rfc822 body starts with its own header
-      }
-    } else if (inHeader && header.length < 65_536) {
-      header += /^[ \t]/.test(line) ? ` ${line.trim()}` : `\n${line}`;
-    }
-  }
-  return deepest;
-}
-
-function matchBoundary(stack: Array<string | null>, line: string): { index: number; closes: boolean } | null {
-  for (let i = stack.length - 1; i >= 0; i--) {
-    const b = stack[i];
-    if (!b || !line.startsWith(`--${b}`)) continue;
-    const rest = line.slice(2 + b.length).trimEnd();
-    if (rest === '--') return { index: i, closes: true };
-    if (rest === '') return { index: i, closes: false };
-  }
-  return null;
-}
-
-/** A multipart's boundary, null for an embedded message, undefined for a leaf part. */
-function containerOf(header: string): string | null | undefined {
-  const ct = /\ncontent-type:[ \t]*([^;\s]+)([^\n]*)/i.exec(header);
-  const type = ct?.[1]?.toLowerCase() ?? 'text/plain';
-  if (type.startsWith('multipart/')) {
-    const b = /boundary[ \t]*=[ \t]*(?:"([^"]{1,200})"|([^\s;]{1,200}))/i.exec(ct?.[2] ?? '');
-    return b ? (b[1] ?? b[2] ?? undefined) : undefined;
-  }
-  return /^message\/(rfc822|global|news)$/.test(type) ? null : undefined;
+  return { breaches, header, layout };
 }
 
 function headerMessageId(header: string): string | undefined {
@@ -151,32 +84,37 @@ function headerMessageId(header: string): string | undefined {
   return value === undefined ? undefined : cleanMessageId(value);
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`parser gave no result within ${ms} ms`)), ms);
-    timer.unref();
+/** Keeps an attachment's first bytes for classification; the rest is read past, not kept. */
+async function readAttachment(a: AttachmentStream, into: ParsedAttachment[]): Promise<void> {
+  const head: Buffer[] = [];
+  let kept = 0;
+  await drain(a, (chunk) => {
+    if (kept >= ATTACHMENT_HEAD_BYTES) return;
+    const part = Buffer.from(chunk.subarray(0, ATTACHMENT_HEAD_BYTES - kept)); // a copy: a slice would hold the whole chunk
+    head.push(part);
+    kept += part.length;
   });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+  into.push(toAttachment(a, Buffer.concat(head, kept)));
 }
 
 // ---------------------------------------------------------------- mailparser -> ParsedMessage
 
-function toParsedMessage(mail: ParsedMail, raw: Buffer, rawSha256: string, limits: IntakeLimits): ParsedMessage {
+function toParsedMessage(mail: StreamedMail, all: ParsedAttachment[], raw: Buffer, rawSha256: string, limits: IntakeLimits): ParsedMessage {
   const { headers, headerLines } = decodeHeaders(mail.headerLines);
-  const messageId = mail.messageId ? cleanMessageId(mail.messageId) : undefined;
-  const contentTypeHeader = mail.headers.get('content-type') as StructuredHeader | undefined;
+  const header = <T>(name: string) => mail.headers.get(name) as T | undefined;
+  const rawMessageId = header<string>('message-id');
+  const messageId = rawMessageId ? cleanMessageId(rawMessageId) : undefined;
+  const contentTypeHeader = header<StructuredHeader>('content-type');
   const contentType = contentTypeHeader?.value?.toLowerCase() || 'text/plain';
   const reportType = contentType === 'multipart/report' ? contentTypeHeader?.params['report-type']?.toLowerCase() : undefined;
   const text = plainText(mail);
-  const all = mail.attachments.map(toAttachment);
   const limitBreaches = all.length > limits.maxAttachments ? [`attachments: ${all.length} > ${limits.maxAttachments}`] : [];
-  const from = addressesOf(mail.from, true)[0];
-  const subject = (mail.subject ?? headers['subject']?.[0] ?? '').replace(/[\r\n]+/g, ' ').trim();
+  const from = addressesOf(header('from'), true)[0];
+  const subject = (header<string>('subject') ?? headers['subject']?.[0] ?? '').replace(/[\r\n]+/g, ' ').trim();
   const view = { from, subject, headers, contentType, reportType, text };
   const hasStatusPart = all.some((a) => /^message\/(global-)?delivery-status$/.test(a.contentType));
   const isBounce = bounceEvidence(view, hasStatusPart).length > 0;
-  const html = typeof mail.html === 'string' && mail.html.trim() !== '' ? mail.html : undefined;
+  const html = mail.html !== undefined && mail.html.trim() !== '' ? mail.html : undefined;
   const inReplyTo = messageIds(headers['in-reply-to'] ?? [])[0];
   return {
     identity: messageId ? `mid:${messageId}` : `sha256:${rawSha256}`,
@@ -184,9 +122,9 @@ function toParsedMessage(mail: ParsedMail, raw: Buffer, rawSha256: string, limit
     rawSha256,
     size: raw.length,
     from,
-    replyTo: addressesOf(mail.replyTo),
-    to: addressesOf(mail.to),
-    cc: addressesOf(mail.cc),
+    replyTo: addressesOf(header('reply-to')),
+    to: addressesOf(header('to')),
+    cc: addressesOf(header('cc')),
     deliveredTo: deliveredTo(headers),
     subject,
     date: parseDate(headers['date']?.[0]),
@@ -205,9 +143,9 @@ function toParsedMessage(mail: ParsedMail, raw: Buffer, rawSha256: string, limit
   };
 }
 
-function plainText(mail: ParsedMail): string {
+function plainText(mail: StreamedMail): string {
   const text = mail.text ?? '';
-  if (text.trim() === '' && mail.textConversionError && typeof mail.html === 'string') return htmlToPlainText(mail.html);
+  if (text.trim() === '' && mail.textConversionError && mail.html !== undefined) return htmlToPlainText(mail.html);
   return text;
 }
 
@@ -268,16 +206,16 @@ function parseDate(value: string | undefined): Date | undefined {
   return undefined;
 }
 
-function toAttachment(a: Attachment): ParsedAttachment {
-  const content = Buffer.isBuffer(a.content) ? a.content : Buffer.alloc(0);
+function toAttachment(a: AttachmentStream, head: Buffer): ParsedAttachment {
   return {
+    partId: attachmentPartId(a),
     ...(a.filename ? { filename: a.filename } : {}),
     contentType: (a.contentType || 'application/octet-stream').toLowerCase(),
-    size: a.size ?? content.length,
-    sha256: a.checksum || sha256(content),
+    size: a.size ?? 0,
+    sha256: a.checksum ?? '',
     ...(a.cid ? { contentId: a.cid } : {}),
     inline: a.contentDisposition === 'inline' || a.related === true,
-    content,
+    head,
   };
 }
 

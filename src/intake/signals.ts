@@ -145,7 +145,7 @@ function countWords(text: string): number {
 
 /** What a text or forwarded-message attachment says; '' for anything we cannot read (a calendar is data, not facts). */
 function attachmentText(a: ParsedAttachment): string {
-  const head = a.content.subarray(0, MAX_ATTACHMENT_SCAN).toString('utf8');
+  const head = a.head.subarray(0, MAX_ATTACHMENT_SCAN).toString('utf8');
   if (a.contentType === 'message/rfc822') return head.replace(/^[\s\S]*?\r?\n\r?\n/, '');
   if (!a.contentType.startsWith('text/') || a.contentType === 'text/calendar') return '';
   return a.contentType === 'text/html' ? head.replace(/<[^>]{0,2000}>/g, ' ') : head;

@@ -10,14 +10,22 @@ export interface Address {
   name?: string;
 }
 
+/**
+ * An attachment as received: described, with its first bytes for classification. The whole of
+ * it stays in the raw message, found by its part id (intake/attachment-content.ts).
+ */
 export interface ParsedAttachment {
+  /** The MIME part number, IMAP style ('2', '1.3'); '1' for the body of a message that is not multipart. */
+  partId: string;
   filename?: string;
   contentType: string;
   size: number;
+  /** sha256 of the decoded bytes. */
   sha256: string;
   contentId?: string;
   inline: boolean;
-  content: Buffer;
+  /** The first decoded bytes (up to 256 KiB): what classification reads. */
+  head: Buffer;
 }
 
 /** Delivery status notification (bounce) details, when the message is one. */

@@ -74,11 +74,14 @@ export async function redactCases(tx: Tx, caseIds: bigint[], now: Date): Promise
   return { ...inbound, outbound_messages: outbound.count, history_entries: history.n };
 }
 
-/** Inbound messages matching `where` that still hold personal data, with their attachments. */
+/**
+ * Inbound messages matching `where` that still hold personal data, with their attachments: their
+ * own content (rows before 0009), or their part of the raw message, which goes with it.
+ */
 export async function redactInbound(tx: Tx, where: postgres.Fragment, now: Date): Promise<Pick<RedactionCounts, 'inbound_messages' | 'attachments'>> {
   const attachments = await tx`
     update attachments set content = null, filename = redacted(filename)
-    where content is not null and inbound_message_id in (select id from inbound_messages where redacted_at is null and ${where})`;
+    where (content is not null or part_id is not null) and inbound_message_id in (select id from inbound_messages where redacted_at is null and ${where})`;
   const inbound = await tx`
     update inbound_messages set
       raw = null, body_text = null, full_text = null, html_sanitized = null,

@@ -84,7 +84,10 @@ type Fragment = postgres.PendingQuery<postgres.Row[]>;
 export async function loadDigestFacts(db: Db, w: DigestWindow, maxItems: number): Promise<DigestFacts> {
   const section = <T>(columns: Fragment, from: Fragment, order: Fragment) => loadSection<T>(db, columns, from, order, maxItems);
   const dueColumns = db`c.reference, c.priority, c.subject, d.kind, d.rule, d.due_at`;
-  const dueFrom = (when: Fragment) => db`from deadlines d join cases c on c.id = d.case_id
+  // Each due deadline's case by its key: joined as sets, the planner hashed every case ever
+  // (a sequential scan) to find the few with a deadline due; LIMIT keeps the lookup per row.
+  const caseOfDeadline = db`cross join lateral (select reference, priority, subject, status from cases where id = d.case_id limit 1) c`;
+  const dueFrom = (when: Fragment) => db`from deadlines d ${caseOfDeadline}
     where d.status = 'pending' and d.kind not in ('review', 'adr_warning') and ${when}`;
   const byDue = db`c.priority desc, d.due_at`;
   const mailColumns = db`c.reference, coalesce(c.priority, false) as priority`;
@@ -97,7 +100,7 @@ export async function loadDigestFacts(db: Db, w: DigestWindow, maxItems: number)
     section<DueRow>(dueColumns, dueFrom(db`d.due_at > ${w.now} and d.due_at < ${w.dueBefore}`), byDue),
     section<EscalationRow>(db`c.reference, c.priority, c.subject, c.owner_role`, db`from cases c where c.status = any(${OPEN}) and c.owner_role <> 'rep'`, db`c.priority desc, c.received_at`),
     section<DueRow>(dueColumns, db`from cases c join deadlines d on d.case_id = c.id and d.kind = 'closure' and d.status = 'pending' where c.status = 'awaiting_confirmation'`, byDue),
-    section<DueRow>(dueColumns, db`from deadlines d join cases c on c.id = d.case_id where d.status = 'pending' and d.kind = 'adr' and d.due_at <= ${w.horizon}`, byDue),
+    section<DueRow>(dueColumns, db`from deadlines d ${caseOfDeadline} where d.status = 'pending' and d.kind = 'adr' and d.due_at <= ${w.horizon}`, byDue),
     section<DigestCase>(db`c.reference, c.priority, c.subject`, db`from cases c where c.status = any(${OPEN}) and c.deadlock_requested_at is not null and c.deadlock_decision is null`, db`c.priority desc, c.received_at`),
     section<MailRow>(db`${mailColumns}, o.subject, o.last_error as detail, o.created_at as at`, db`from outbound_messages o left join cases c on c.id = o.case_id
       where o.status in ('bounced', 'failed') and o.created_at >= ${w.since}`, db`coalesce(c.priority, false) desc, o.created_at`),

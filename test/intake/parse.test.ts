@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { mimeDepth, parseMessage } from '../../src/intake/parse.ts';
+import { parseMessage } from '../../src/intake/parse.ts';
+import { mimeDepth } from '../../src/intake/raw-mime.ts';
 import type { IntakeLimits, ParsedMessage } from '../../src/intake/types.ts';
 
 const limits: IntakeLimits = { maxMessageBytes: 25 * 1024 * 1024, maxAttachments: 50, maxHeaderBytes: 256 * 1024, maxMimeDepth: 20 };
@@ -150,8 +151,10 @@ describe('parseMessage: limits are checked on the raw bytes before mailparser se
     expect(msg.limitBreaches).toEqual(['attachments: 7 > 3']);
     expect(msg.attachments.map((a) => a.filename)).toEqual(['f0.txt', 'f1.txt', 'f2.txt']);
     const first = msg.attachments[0];
-    expect(first?.sha256).toBe(createHash('sha256').update(first?.content ?? Buffer.alloc(0)).digest('hex'));
-    expect(first?.size).toBe(first?.content.length);
+    expect(first?.partId).toBe('2');
+    expect(first?.head.toString()).toBe('file 0');
+    expect(first?.sha256).toBe(createHash('sha256').update('file 0').digest('hex'));
+    expect(first?.size).toBe(6);
     expect(first?.inline).toBe(false);
   });
 
@@ -171,8 +174,8 @@ describe('parseMessage: limits are checked on the raw bytes before mailparser se
       '--b--',
       '--a--',
     ].join('\r\n');
-    expect(mimeDepth(nested, 20)).toBe(3);
-    expect(mimeDepth('Subject: x\r\n\r\nplain', 20)).toBe(0);
+    expect(mimeDepth(Buffer.from(nested), 20)).toBe(3);
+    expect(mimeDepth(Buffer.from('Subject: x\r\n\r\nplain'), 20)).toBe(0);
   });
 });
 
