@@ -48,7 +48,8 @@ export interface DeadlineState {
   resolvedAt: Date | null;
 }
 
-export interface CaseState {
+/** A case as stored: identity, parties and facts. */
+export interface CaseRecord {
   id: bigint;
   reference: string;
   token: string;
@@ -56,8 +57,11 @@ export interface CaseState {
   representativeId: bigint | null;
   subject: string;
   receivedAt: Date;
-  isNew: boolean;
   facts: CaseFacts;
+}
+
+export interface CaseState extends CaseRecord {
+  isNew: boolean;
   /** Its pending deadlines (and those resolved while deciding, which stay here with their new status). */
   deadlines: DeadlineState[];
   thread: CaseThread;

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { jsonb } from '../db/json.ts';
-import type { Db, Tx } from '../db/pool.ts';
+import { nextIds, type Db, type Tx } from '../db/pool.ts';
 import type { SenderAuth } from './sender-auth.ts';
 import type { Classification, IntakeInput, MessageKind, ParsedMessage } from './types.ts';
 
@@ -26,10 +26,8 @@ export async function storedIdentities(db: Db, identities: readonly string[], me
     order by id`;
 }
 
-export async function reserveInbound(tx: Tx, n: number): Promise<bigint[]> {
-  if (n === 0) return [];
-  const rows = await tx<{ id: bigint }[]>`select nextval('inbound_messages_id_seq') as id from generate_series(1, ${n})`;
-  return rows.map((r) => r.id);
+export function reserveInbound(tx: Tx, n: number): Promise<bigint[]> {
+  return nextIds(tx, 'inbound_messages_id_seq', n);
 }
 
 /** One message as stored: parsed and classified, or quarantined with its reason. */
