@@ -2,6 +2,7 @@ import { jsonb } from '../db/json.ts';
 import type { Db, Tx } from '../db/pool.ts';
 import type { CaseStatus, Channel, OwnerRole } from '../vocabulary.ts';
 import type { CaseFacts } from './decision.ts';
+import type { CaseRecord } from './world.ts';
 
 /** Every statement on `cases`. */
 
@@ -75,20 +76,6 @@ const FACT_TYPES: Record<string, string> = {
 };
 const typeOf = (column: string) => FACT_TYPES[column] ?? 'timestamptz';
 
-/** A case as the domain loads it: identity, parties and facts. */
-export interface CaseRecord {
-  id: bigint;
-  reference: string;
-  token: string;
-  customerId: bigint;
-  representativeId: bigint | null;
-  subject: string;
-  receivedAt: Date;
-  /** How the complaint reached us (email, phone, portal, letter). */
-  channel: Channel;
-  facts: CaseFacts;
-}
-
 /** Loads cases and locks their rows until the transaction ends, in id order (so two workers never deadlock): one event at a time per case. */
 export async function lockCases(tx: Tx, ids: readonly bigint[]): Promise<CaseRecord[]> {
   if (ids.length === 0) return [];
@@ -156,23 +143,11 @@ export async function reserveCases(tx: Tx, n: number): Promise<{ id: bigint; num
     select nextval('cases_id_seq') as id, nextval('case_number_seq') as number from generate_series(1, ${n})`;
 }
 
-export interface NewCaseRow {
-  id: bigint;
-  reference: string;
-  token: string;
-  customerId: bigint;
-  representativeId: bigint | null;
-  subject: string;
-  receivedAt: Date;
-  channel: Channel;
-  facts: CaseFacts;
-}
-
 const FACT_RECORD = Object.values(FACT_COLUMNS).map((c) => `${c} ${typeOf(c)}`).join(', ');
 const FACT_NAMES = Object.values(FACT_COLUMNS).join(', ');
 
 /** New cases in one statement (one JSON parameter). */
-export function insertCases(tx: Tx, rows: readonly NewCaseRow[]): Promise<unknown> {
+export function insertCases(tx: Tx, rows: readonly CaseRecord[]): Promise<unknown> {
   if (rows.length === 0) return Promise.resolve();
   const json = rows.map((r) => ({ id: String(r.id), reference: r.reference, token: r.token, customer_id: String(r.customerId), representative_id: r.representativeId === null ? null : String(r.representativeId), subject: r.subject, channel: r.channel, ...factValues(r.facts) }));
   return tx.unsafe(

@@ -1,4 +1,4 @@
-import type { Db, Tx } from '../db/pool.ts';
+import { nextIds, type Db, type Tx } from '../db/pool.ts';
 import type { CustomerRecord, StoredCustomer } from './customer-rows.ts';
 import type { Format } from '../vocabulary.ts';
 
@@ -24,10 +24,8 @@ export async function findCustomers(db: Db, by: { emails?: readonly string[]; id
     where id in (select id from customers where email = any(${emails}::text[]) union select id from customers where id = any(${ids.map(String)}::bigint[]))`;
 }
 
-export async function reserveCustomers(tx: Tx, n: number): Promise<bigint[]> {
-  if (n === 0) return [];
-  const rows = await tx<{ id: bigint }[]>`select nextval('customers_id_seq') as id from generate_series(1, ${n})`;
-  return rows.map((r) => r.id);
+export function reserveCustomers(tx: Tx, n: number): Promise<bigint[]> {
+  return nextIds(tx, 'customers_id_seq', n);
 }
 
 export interface CustomerWrite {

@@ -1,19 +1,11 @@
 import { jsonb } from '../db/json.ts';
 import type { Db, Tx } from '../db/pool.ts';
-import type { DeadlineStatus } from '../vocabulary.ts';
+import type { DeadlineState } from './world.ts';
 
 /** Every statement on `deadlines`. */
 
-export interface DeadlineRow {
-  id?: bigint;
-  caseId: bigint;
-  kind: string;
-  rule: string;
-  dueAt: Date;
-  status: DeadlineStatus;
-  createdAt: Date;
-  resolvedAt: Date | null;
-}
+/** A deadline row: `id` absent for one not yet stored. */
+export type DeadlineRow = DeadlineState;
 
 export async function pendingDeadlines(db: Db, caseIds: readonly bigint[]): Promise<DeadlineRow[]> {
   if (caseIds.length === 0) return [];

@@ -1,15 +1,9 @@
 import { jsonb, withoutNul } from '../db/json.ts';
 import type { Db } from '../db/pool.ts';
+import type { HistoryDraft } from '../outbound/intents.ts';
 
-export interface HistoryEntry {
-  caseId: bigint;
-  at: Date;
-  actor: string;
-  event: string;
-  data?: Record<string, unknown>;
-  inboundMessageId?: bigint;
-  outboundMessageId?: bigint;
-}
+/** A history entry as stored: a draft whose planned message has its id. */
+export type HistoryEntry = Omit<HistoryDraft, 'outbound'> & { outboundMessageId?: bigint };
 
 /** R18: the append-only record. `at` is business time from the clock; recorded_at is the wall clock. */
 export async function appendHistory(db: Db, e: HistoryEntry): Promise<void> {

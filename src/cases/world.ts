@@ -48,7 +48,8 @@ export interface DeadlineState {
   resolvedAt: Date | null;
 }
 
-export interface CaseState {
+/** A case as stored: identity, parties and facts. */
+export interface CaseRecord {
   id: bigint;
   reference: string;
   token: string;
@@ -58,8 +59,11 @@ export interface CaseState {
   receivedAt: Date;
   /** How the complaint reached us: email, or phone, portal or letter taken down by staff. */
   channel: Channel;
-  isNew: boolean;
   facts: CaseFacts;
+}
+
+export interface CaseState extends CaseRecord {
+  isNew: boolean;
   /** Its pending deadlines (and those resolved while deciding, which stay here with their new status). */
   deadlines: DeadlineState[];
   thread: CaseThread;

@@ -38,3 +38,10 @@ export function createPool(url: string, log: Logger, max = 10, observe?: QueryOb
     connection: { application_name: 'redress' },
   }) as Sql;
 }
+
+/** `n` ids from a sequence, in order: a batch knows its rows' ids before it inserts them (and rows pointing at them). */
+export async function nextIds(tx: Tx, sequence: string, n: number): Promise<bigint[]> {
+  if (n === 0) return [];
+  const rows = await tx<{ id: bigint }[]>`select nextval(${sequence}::regclass) as id from generate_series(1, ${n})`;
+  return rows.map((r) => r.id);
+}

@@ -6,7 +6,7 @@ import type { AccessTokens } from '../oauth2/access-tokens.ts';
 import { advanceCursor, getCursor, resetCursor } from './cursor-repo.ts';
 import { imapflowLogger, openSession, parseImapUrl, sleep, type MailboxAddress, type Session } from './imap-session.ts';
 import { createMailboxLock, type MailboxLock } from './mailbox-lock.ts';
-import type { BatchIntake, IntakeInput, IntakeOutcome, PreparedBatch, ProcessMessage } from './types.ts';
+import type { BatchIntake, IntakeInput, PreparedBatch, ProcessMessage } from './types.ts';
 
 export interface ImapSourceOptions {
   url: string;
@@ -191,8 +191,13 @@ async function drain(ctx: DrainContext, session: Session, signal?: AbortSignal):
 
 interface FetchedBatch {
   messages: FetchMessageObject[];
-  /** Parsed ahead on the batch path; absent one at a time, or when the batch could not be prepared (then one at a time). */
-  prepared?: PreparedBatch;
+  /** On the batch path: the batch in lanes by sender, each parsed ahead; absent one at a time, or when it could not be prepared. */
+  lanes?: PreparedLane[];
+}
+
+interface PreparedLane {
+  messages: FetchMessageObject[];
+  prepared: PreparedBatch;
 }
 
 /** Fetches a batch and, on the batch path, prepares it; a rejection waits for the caller's await (no unhandled rejection while the batch before commits). */
@@ -201,9 +206,14 @@ function fetchBatch(ctx: DrainContext, session: Session, uids: number[]): Promis
     // Fetch the whole batch first: no other IMAP command may run inside a fetch iterator.
     const messages = (await session.client.fetchAll(uidSet(uids), { uid: true, internalDate: true, source: true, envelope: true }, { uid: true }))
       .sort((a, b) => a.uid - b.uid);
-    if (!ctx.deps.batch || messages.length === 0) return { messages };
+    const batch = ctx.deps.batch;
+    if (!batch || messages.length === 0) return { messages };
     try {
-      return { messages, prepared: await ctx.deps.batch.prepare(messages.map((m) => toInput(ctx.addr.mailbox, session.uidValidity, m))) };
+      const prepared: PreparedLane[] = [];
+      for (const lane of lanes(messages, ctx.opts.concurrency)) {
+        prepared.push({ messages: lane, prepared: await batch.prepare(lane.map((m) => toInput(ctx.addr.mailbox, session.uidValidity, m))) });
+      }
+      return { messages, lanes: prepared };
     } catch (err) {
       if (isRetryable(err)) throw err;
       ctx.log.warn({ err: errorMessage(err), messages: messages.length }, 'a batch could not be prepared; taking its messages one at a time');
@@ -214,9 +224,51 @@ function fetchBatch(ctx: DrainContext, session: Session, uids: number[]): Promis
   return fetched;
 }
 
-async function drainBatch(ctx: DrainContext, session: Session, { messages, prepared }: FetchedBatch, stats: DrainStats, signal?: AbortSignal) {
+async function drainBatch(ctx: DrainContext, session: Session, { messages, lanes: prepared }: FetchedBatch, stats: DrainStats, signal?: AbortSignal) {
   stats.fetched += messages.length;
-  if (prepared && (await drainAsOne(ctx, session, messages, prepared, stats))) return;
+  const rest = prepared ? await drainLanes(ctx, session, prepared, stats) : messages;
+  if (rest.length > 0) await drainOneAtATime(ctx, session, rest, stats, signal);
+}
+
+/**
+ * The batch path: each lane (the batch's senders split IMAP_CONCURRENCY ways) in one
+ * transaction with the cursor, the lanes side by side, then \Seen and MOVE for the UID set
+ * that committed. Returns the messages of lanes that failed for good, for the caller to take
+ * one at a time (a poison message is then quarantined alone).
+ */
+async function drainLanes(ctx: DrainContext, session: Session, prepared: PreparedLane[], stats: DrainStats): Promise<FetchMessageObject[]> {
+  const { deps, addr } = ctx;
+  const uidValidity = session.uidValidity;
+  const results = await Promise.allSettled(
+    prepared.map((lane) => {
+      const lastUid = Math.max(...lane.messages.map((m) => m.uid));
+      return deps.batch!.commit(lane.prepared, (tx) => advanceCursor(tx, addr.identity, uidValidity, lastUid));
+    }),
+  );
+  const committed: number[] = [];
+  const rest: FetchMessageObject[] = [];
+  let retryLater: unknown;
+  results.forEach((result, i) => {
+    const lane = prepared[i]!.messages;
+    if (result.status === 'fulfilled') {
+      for (const o of result.value) stats[o.status === 'duplicate' ? 'duplicates' : 'stored'] += 1;
+      committed.push(...lane.map((m) => m.uid));
+    } else if (isRetryable(result.reason)) {
+      retryLater ??= result.reason;
+    } else {
+      ctx.log.warn({ err: errorMessage(result.reason), messages: lane.length }, 'a batch failed; taking its messages one at a time');
+      rest.push(...lane);
+    }
+  });
+  committed.sort((a, b) => a - b);
+  for (const uid of committed) await deps.hooks?.afterCommit?.(uid); // a throw here is a crash: nothing gets moved
+  stats.moved += await settle(ctx, session.client, committed, []);
+  if (retryLater !== undefined) throw retryLater;
+  return rest;
+}
+
+/** One transaction per message, in lanes by sender: the path without a batch intake, and for a batch that failed for good. */
+async function drainOneAtATime(ctx: DrainContext, session: Session, messages: FetchMessageObject[], stats: DrainStats, signal?: AbortSignal) {
   const committed: number[] = [];
   const failed: number[] = [];
   let retryLater: unknown;
@@ -243,31 +295,6 @@ async function drainBatch(ctx: DrainContext, session: Session, { messages, prepa
   await Promise.all(lanes(messages, ctx.opts.concurrency).map(lane));
   stats.moved += await settle(ctx, session.client, committed.sort((a, b) => a - b), failed);
   if (retryLater !== undefined) throw retryLater;
-}
-
-/**
- * The batch path: every message of the fetch in one transaction with the cursor, then
- * \Seen and MOVE for the batch's UID set. False when the batch failed for good, so the
- * caller takes the messages one at a time (a poison message is then quarantined alone).
- */
-async function drainAsOne(ctx: DrainContext, session: Session, messages: FetchMessageObject[], prepared: PreparedBatch, stats: DrainStats): Promise<boolean> {
-  const { deps, addr } = ctx;
-  if (!deps.batch) return false;
-  const uidValidity = session.uidValidity;
-  const lastUid = Math.max(...messages.map((m) => m.uid));
-  let outcomes: IntakeOutcome[];
-  try {
-    outcomes = await deps.batch.commit(prepared, (tx) => advanceCursor(tx, addr.identity, uidValidity, lastUid));
-  } catch (err) {
-    if (isRetryable(err)) throw err;
-    ctx.log.warn({ err: errorMessage(err), messages: messages.length }, 'a batch failed; taking its messages one at a time');
-    return false;
-  }
-  for (const o of outcomes) stats[o.status === 'duplicate' ? 'duplicates' : 'stored'] += 1;
-  const uids = messages.map((m) => m.uid);
-  for (const uid of uids) await deps.hooks?.afterCommit?.(uid); // a throw here is a crash: nothing gets moved
-  stats.moved += await settle(ctx, session.client, uids, []);
-  return true;
 }
 
 /**

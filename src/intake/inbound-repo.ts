@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { jsonb } from '../db/json.ts';
-import type { Db, Tx } from '../db/pool.ts';
+import { nextIds, type Db, type Tx } from '../db/pool.ts';
 import type { SenderAuth } from './sender-auth.ts';
 import type { Classification, IntakeInput, MessageKind, ParsedMessage } from './types.ts';
 
@@ -32,10 +32,8 @@ export async function inboundOnCases(db: Db, messageIds: readonly string[]): Pro
   return db`select message_id, case_id, kind, received_at from inbound_messages where message_id = any(${[...messageIds]}::text[]) and case_id is not null`;
 }
 
-export async function reserveInbound(tx: Tx, n: number): Promise<bigint[]> {
-  if (n === 0) return [];
-  const rows = await tx<{ id: bigint }[]>`select nextval('inbound_messages_id_seq') as id from generate_series(1, ${n})`;
-  return rows.map((r) => r.id);
+export function reserveInbound(tx: Tx, n: number): Promise<bigint[]> {
+  return nextIds(tx, 'inbound_messages_id_seq', n);
 }
 
 /** One message as stored: parsed and classified, or quarantined with its reason. */

@@ -1,4 +1,4 @@
-import type { Db, Tx } from '../db/pool.ts';
+import { nextIds, type Db, type Tx } from '../db/pool.ts';
 import { CONVERSATION_KINDS } from '../vocabulary.ts';
 import type { StoredContent } from './compose.ts';
 import type { PlannedMessage } from './intents.ts';
@@ -66,10 +66,8 @@ export async function sendLedger(db: Db, q: { addresses: readonly string[]; send
   };
 }
 
-export async function reserveOutbound(tx: Tx, n: number): Promise<bigint[]> {
-  if (n === 0) return [];
-  const rows = await tx<{ id: bigint }[]>`select nextval('outbound_messages_id_seq') as id from generate_series(1, ${n})`;
-  return rows.map((r) => r.id);
+export function reserveOutbound(tx: Tx, n: number): Promise<bigint[]> {
+  return nextIds(tx, 'outbound_messages_id_seq', n);
 }
 
 /** Planned messages with their reserved ids and content, in one statement; `jobId` for those to send. */

@@ -368,6 +368,45 @@ describe('IMAP intake', () => {
     expect(await dovecot.list(user, 'INBOX')).toEqual([]);
   });
 
+  it('on the batch path, IMAP_CONCURRENCY lanes commit side by side, each in its own transaction; a lane that fails for good goes one at a time and the other is stored once', async () => {
+    const user = freshUser();
+    for (let i = 1; i <= 40; i += 1) {
+      const raw = mail(user, i, i === 21 ? 'POISON in the second lane' : undefined).replace(`customer${i}@example.com`, `sender${i % 2}@example.com`);
+      await dovecot.append(user, raw);
+    }
+    let inFlight = 0;
+    let most = 0;
+    const commit: Commit = async (prepared, afterStore) => {
+      most = Math.max(most, ++inFlight);
+      try {
+        return await app.batch.commit(prepared, afterStore);
+      } finally {
+        inFlight -= 1;
+      }
+    };
+    app.intake.hooks = {
+      beforeWrite: (inputs) => {
+        if (inputs.some((i) => i.raw.includes('POISON'))) throw new Error('a bug this message triggers');
+      },
+    };
+    try {
+      expect(await source(user, { concurrency: 2, batchSize: 40, commit }).drainOnce()).toEqual({ fetched: 40, stored: 40, duplicates: 0, moved: 40, failed: 0 });
+    } finally {
+      app.intake.hooks = undefined;
+    }
+    expect(most).toBe(2);
+    const stored = await db.sql<{ kind: string; source_ref: string }[]>`
+      select kind, source_ref from inbound_messages where position(${Buffer.from(user)}::bytea in raw) > 0 order by id`;
+    expect(stored).toHaveLength(40);
+    expect(stored.filter((r) => r.kind === 'quarantined').map((r) => r.source_ref.replace(/^.*uid=/, ''))).toEqual(['21']);
+    // Each sender's mail in UID order: sender1 (odd UIDs) was taken one at a time after sender0's lane committed.
+    const uids = (odd: number) => stored.map((r) => Number(r.source_ref.replace(/^.*uid=/, ''))).filter((u) => u % 2 === odd);
+    expect(uids(0)).toEqual(Array.from({ length: 20 }, (_, i) => 2 * i + 2));
+    expect(uids(1)).toEqual(Array.from({ length: 20 }, (_, i) => 2 * i + 1));
+    expect(await dovecot.list(user, 'INBOX')).toEqual([]);
+    expect((await cursor(user))?.last_uid).toBe(40n);
+  });
+
   it('lanes keep one sender in one lane and spread senders over the lanes', () => {
     const m = (uid: number, from: string) => ({ uid, envelope: { from: [{ address: from }] } });
     const result = lanes([m(1, 'a@x'), m(2, 'b@x'), m(3, 'A@x'), m(4, 'c@x'), m(5, 'b@x')], 2);
