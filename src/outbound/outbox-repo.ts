@@ -44,11 +44,11 @@ export async function sendLedger(db: Db, q: { addresses: readonly string[]; send
     q.addresses.length === 0
       ? []
       : db<{ address: string; n: number }[]>`
-          select a as address, count(*)::int as n
-          from outbound_messages o, unnest(o.to_addresses) as a
-          where o.to_addresses && ${[...q.addresses]}::text[] and o.automatic and o.status <> 'suppressed' and o.created_at > ${q.since}
-            and a = any(${[...q.addresses]}::text[])
-          group by a`,
+          select a.address, c.n
+          from unnest(${[...q.addresses]}::text[]) as a(address),
+            lateral (select count(*)::int as n from outbound_messages o
+                     where o.to_addresses @> array[a.address] and o.automatic and o.status <> 'suppressed' and o.created_at > ${q.since}) c
+          where c.n > 0`,
     q.senders.length === 0
       ? []
       : db<{ sender: string; n: number }[]>`

@@ -37,6 +37,11 @@ describe('migrations', () => {
     expect(row).toEqual({ opened: { channel: 'phone', text: '[redacted]', forwarded: 'inline', received_from: 'forwarded-date' }, acknowledged: { rule: 'R1', channel: 'phone' } });
   });
 
+  it("the recipients index has no pending list: the send caps' per-address probes stay index lookups all day", async () => {
+    const [index] = await db.sql<[{ reloptions: string[] }]>`select reloptions from pg_class where relname = 'outbound_to_idx'`;
+    expect(index.reloptions).toEqual(['fastupdate=off']);
+  });
+
   it('R18: case history refuses updates and deletes', async () => {
     await expect(db.sql`update case_history set actor = 'x'`).resolves.toBeDefined();
     const [c] = await db.sql`insert into customers (email) values ('a@example.com') returning id`;

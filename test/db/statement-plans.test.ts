@@ -119,7 +119,7 @@ function expectCovered(statements: CapturedStatement[]): void {
   const seen = (path: string, fragment: RegExp) => statements.some((s) => s.paths.has(path) && fragment.test(s.text));
   expect({
     repeatComplainant: seen('intake', /representative_id = any/),
-    dailyCap: seen('intake', /to_addresses &&/),
+    dailyCap: seen('intake', /to_addresses @> array\[a.address\]/),
     alertCap: seen('intake', /about_sender = any/),
     dueDeadlines: seen('sweep', /due_at <=/),
     digestSections: seen('digest', /from deadlines d\b/),
