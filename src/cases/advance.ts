@@ -34,10 +34,16 @@ export async function advanceCase(tx: Tx, deps: CaseDeps, caseId: bigint, event:
 }
 
 /** Any pure decision about one case, against its loaded (and locked) world, then written. */
-export async function actOnCase<T>(tx: Tx, deps: CaseDeps, caseId: bigint, decideOn: (world: World, domain: DomainDeps) => T): Promise<T> {
+export function actOnCase<T>(tx: Tx, deps: CaseDeps, caseId: bigint, decideOn: (world: World, domain: DomainDeps) => T): Promise<T> {
+  return actOnCases(tx, deps, [caseId], decideOn);
+}
+
+/** Decisions about several cases against one loaded (and locked) world, written together. */
+export async function actOnCases<T>(tx: Tx, deps: CaseDeps, caseIds: readonly bigint[], decideOn: (world: World, domain: DomainDeps) => T): Promise<T> {
   const now = deps.clock.now();
-  const world = await loadWorld(tx, { caseIds: [caseId], customerEmails: [], reserve: { cases: 0, customers: 0 }, recipients: [], senders: [], summaryKeys: [], now, repeatSince: now });
-  if (!world.cases.has(caseId)) throw new Error(`no case with id ${caseId}`);
+  const world = await loadWorld(tx, { caseIds, customerEmails: [], reserve: { cases: 0, customers: 0 }, recipients: [], senders: [], summaryKeys: [], now, repeatSince: now });
+  const missing = caseIds.find((id) => !world.cases.has(id));
+  if (missing !== undefined) throw new Error(`no case with id ${missing}`);
   const result = decideOn(world, { ...deps.domain, now });
   await persist(tx, deps.enqueue, world.changes);
   return result;

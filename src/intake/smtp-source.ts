@@ -6,7 +6,7 @@ import type { Logger } from '../log.ts';
 import { connectionRate } from './connection-rate.ts';
 import { verifyAsReceiver, type DnsResolver } from './mail-auth.ts';
 import { semaphore, spoolMessage } from './smtp-spool.ts';
-import { groupCommit } from './group-commit.ts';
+import { groupCommit } from '../db/group-commit.ts';
 import type { IntakeInput, IntakeOutcome, ProcessMessage } from './types.ts';
 
 export interface SmtpSourceOptions {

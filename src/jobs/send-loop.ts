@@ -1,16 +1,17 @@
 import type PgBoss from 'pg-boss';
 import { pause } from '../clock.ts';
+import { groupCommit } from '../db/group-commit.ts';
 import { whileDatabaseDown } from '../db/retry.ts';
 import { errorMessage, isRetryable } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { closedCircuit, gate, probeFailed, probeStarted, relayAnswered, relayFailed, retryRoute, type Circuit } from '../outbound/relay-circuit.ts';
-import { sendOutbound, type SendDeps, type SendOutcome } from './send-job.ts';
+import { sendOutbound, sharedSendStore, type SendDeps, type SendOutcome } from './send-job.ts';
 import { outboundIdOf, QUEUES, releaseJobs } from './boss.ts';
 
 export interface SendLoopSettings {
   /** Jobs fetched per round. */
   batchSize: number;
-  /** Sends in flight at once: the SMTP pool's connections. */
+  /** Sends at the relay at once: the SMTP pool's connections. Recording what was sent does not hold a connection. */
   concurrency: number;
   /** Fallback poll while the queue is empty; NOTIFY on each new send job usually wakes the loop first. */
   pollMs: number;
@@ -26,6 +27,8 @@ export interface SendLoopState {
   running: boolean;
   relay: Circuit['mode'];
   inFlight: number;
+  /** In flight and at the relay (the rest are being recorded). */
+  atRelay: number;
   /** Fetched, not yet started. */
   held: number;
   sent: number;
@@ -69,9 +72,16 @@ export function startSendLoop(deps: { boss: PgBoss; send: SendDeps; log: Logger 
   const held: Job[] = [];
   let heldSince = 0;
   const flights = new Map<string, Flight>();
+  let atRelay = 0;
   const counts = { sent: 0, retried: 0, handedBack: 0 };
   const waker = createWaker();
   let circuit = closedCircuit();
+  // Sends in flight side by side share their reads, their records and their job completions.
+  const send: SendDeps = { ...deps.send, store: sharedSendStore(deps.send, settings.batchSize) };
+  const complete = groupCommit(async (ids: readonly string[]) => {
+    await deps.boss.complete(QUEUES.send, [...ids]);
+    return ids.map(() => undefined);
+  }, settings.batchSize);
 
   const settleJob = (what: string, step: () => Promise<unknown>): Promise<void> =>
     whileDatabaseDown(step, deps.send.outage, log, what, giveUp.signal).then(
@@ -89,7 +99,7 @@ export function startSendLoop(deps: { boss: PgBoss; send: SendDeps; log: Logger 
     const g = gate(circuit, now());
     if (g.action === 'wait') return waker.sleep(g.ms);
     if (g.action === 'probe') return probe();
-    if (flights.size >= settings.concurrency) return waker.sleep(settings.pollMs);
+    if (!roomToLaunch()) return waker.sleep(settings.pollMs);
     if (held.length > 0 && now() - heldSince > settings.holdMs) {
       log.info({ handedBack: held.length, waitedMs: Math.round(now() - heldSince) }, 'fetched sends waited too long for a connection: handed back to be fetched afresh before they expire');
       await handBack(held.splice(0));
@@ -101,7 +111,12 @@ export function startSendLoop(deps: { boss: PgBoss; send: SendDeps; log: Logger 
       held.push(...jobs);
       heldSince = now();
     }
-    while (held.length > 0 && flights.size < settings.concurrency) launch(held.shift()!);
+    while (held.length > 0 && roomToLaunch()) launch(held.shift()!);
+  }
+
+  /** A free connection, and no more than a batch fetched and unfinished. */
+  function roomToLaunch(): boolean {
+    return atRelay < settings.concurrency && flights.size < settings.batchSize;
   }
 
   async function probe(): Promise<void> {
@@ -119,16 +134,26 @@ export function startSendLoop(deps: { boss: PgBoss; send: SendDeps; log: Logger 
   function launch(job: Job): void {
     const flight: Flight = { startedMs: now(), abort: new AbortController(), done: Promise.resolve() };
     flights.set(job.id, flight);
-    flight.done = work(job, flight).finally(() => {
+    atRelay += 1;
+    let leftRelay = false;
+    // The connection is free once the relay has answered: the next send starts while this one is recorded.
+    const relayDone = () => {
+      if (leftRelay) return;
+      leftRelay = true;
+      atRelay -= 1;
+      waker.wake();
+    };
+    flight.done = work(job, flight, relayDone).finally(() => {
+      relayDone();
       flights.delete(job.id);
       waker.wake();
     });
   }
 
-  async function work(job: Job, flight: Flight): Promise<void> {
+  async function work(job: Job, flight: Flight, relayDone: () => void): Promise<void> {
     let outcome: SendOutcome;
     try {
-      outcome = await sendOutbound(deps.send, outboundIdOf(job), { jobId: job.id, signal: flight.abort.signal });
+      outcome = await sendOutbound(send, outboundIdOf(job), { jobId: job.id, signal: flight.abort.signal, relayDone });
     } catch (err) {
       if (isRetryable(err)) {
         log.warn({ err: errorMessage(err), jobId: job.id }, 'send not attempted: the database failed; the job goes back to the queue');
@@ -146,7 +171,7 @@ export function startSendLoop(deps: { boss: PgBoss; send: SendDeps; log: Logger 
         counts.sent += 1;
         circuit = relayAnswered(now());
       }
-      return settleJob(`completing send job ${job.id}`, () => deps.boss.complete(QUEUES.send, job.id));
+      return settleJob(`completing send job ${job.id}`, () => complete(job.id));
     }
     counts.retried += 1;
     if (outcome.scope === 'message') circuit = relayAnswered(now());
@@ -181,7 +206,7 @@ export function startSendLoop(deps: { boss: PgBoss; send: SendDeps; log: Logger 
 
   return {
     wake: () => waker.wake(),
-    state: () => ({ running: !stopping.signal.aborted, relay: circuit.mode, inFlight: flights.size, held: held.length, ...counts }),
+    state: () => ({ running: !stopping.signal.aborted, relay: circuit.mode, inFlight: flights.size, atRelay, held: held.length, ...counts }),
     async stop(graceMs) {
       stopping.abort();
       waker.wake();

@@ -130,17 +130,25 @@ export interface OutboundForSend {
 }
 
 export async function loadOutbound(db: Db, id: bigint): Promise<OutboundForSend | undefined> {
-  const [row] = await db<[OutboundForSend?]>`
-    select id, case_id, kind, status, raw, content, to_addresses, envelope_from, message_id, attempts, last_error, created_at from outbound_messages where id = ${id}`;
+  const [row] = await loadOutbounds(db, [id]);
   return row;
 }
 
-/** Keeps the bytes the relay took in place of the content they were composed from. */
-export async function markSent(db: Db, id: bigint, at: Date, raw: Buffer): Promise<boolean> {
-  const rows = await db`
-    update outbound_messages set status = 'sent', sent_at = ${at}, attempts = attempts + 1, last_error = null, raw = ${raw}, content = null
-    where id = ${id} and status = 'queued' returning id`;
-  return rows.length > 0;
+export async function loadOutbounds(db: Db, ids: readonly bigint[]): Promise<OutboundForSend[]> {
+  if (ids.length === 0) return [];
+  return db<OutboundForSend[]>`
+    select id, case_id, kind, status, raw, content, to_addresses, envelope_from, message_id, attempts, last_error, created_at
+    from outbound_messages where id = any(${ids.map(String)}::bigint[])`;
+}
+
+/** Keeps the bytes the relay took in place of the content they were composed from; returns the ids that were still queued. */
+export async function markSent(db: Db, sent: readonly { id: bigint; at: Date; raw: Buffer }[]): Promise<Set<bigint>> {
+  if (sent.length === 0) return new Set();
+  const rows = await db<{ id: bigint }[]>`
+    update outbound_messages o set status = 'sent', sent_at = v.at::timestamptz, attempts = o.attempts + 1, last_error = null, raw = v.raw::bytea, content = null
+    from (values ${db(sent.map((s) => [s.id.toString(), s.at.toISOString(), s.raw]) as never)}) as v(id, at, raw)
+    where o.id = v.id::bigint and o.status = 'queued' returning o.id`;
+  return new Set(rows.map((r) => r.id));
 }
 
 export async function recordAttemptFailed(db: Db, id: bigint, error: string, permanent: boolean): Promise<void> {

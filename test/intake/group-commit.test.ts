@@ -1,6 +1,6 @@
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { groupCommit } from '../../src/intake/group-commit.ts';
+import { groupCommit } from '../../src/db/group-commit.ts';
 import { startSmtpSource } from '../../src/intake/smtp-source.ts';
 import type { IntakeInput, IntakeOutcome } from '../../src/intake/types.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
@@ -15,7 +15,7 @@ describe('group commit: concurrent sessions share a transaction', () => {
     const batches: string[][] = [];
     let release!: () => void;
     const first = new Promise<void>((r) => (release = r));
-    const submit = groupCommit(async (inputs) => {
+    const submit = groupCommit(async (inputs: readonly IntakeInput[]) => {
       batches.push(inputs.map((i) => i.sourceRef!));
       if (batches.length === 1) await first;
       return inputs.map(stored);
@@ -28,7 +28,7 @@ describe('group commit: concurrent sessions share a transaction', () => {
 
   it("a batch's error reaches every message of that batch, and the next batch still runs", async () => {
     let calls = 0;
-    const submit = groupCommit(async (inputs) => {
+    const submit = groupCommit(async (inputs: readonly IntakeInput[]) => {
       calls += 1;
       if (calls === 1) throw new Error('database unavailable');
       return inputs.map(stored);
