@@ -1,3 +1,6 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { addStaff } from '../../src/staff/staff-repo.ts';
 import { dmarcPass, header, startE2E, TEST_AUTHSERV_ID, type E2E } from '../helpers/e2e.ts';
@@ -63,6 +66,38 @@ describe('every channel of the Code of Practice, end to end', () => {
     expect(history.filter((h) => h.event === 'acknowledged')).toEqual([{ event: 'acknowledged', actor: `staff:${RITA}`, data: { rule: 'R1', channel: 'phone' } }]);
     // Opening is not the review (R4): the case waits in the digest like any new one.
     expect(await caseRow(e, reference)).toMatchObject({ status: 'new', reviewed_at: null, acknowledged_at: new Date('2026-09-04T16:05:00Z') });
+  });
+
+  it('a portal ticket typed in from a file (--text-file) is acknowledged by phone later from the CLI ("case REF acknowledged phone"), which meets R1 once', async () => {
+    await withRita();
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'redress-open-'));
+    try {
+      const file = path.join(dir, 'ticket-5512.txt');
+      await fs.writeFile(file, `\n${SAID}\n\n`);
+      const opened = await redress(['case', 'open', '--channel', 'portal', '--customer', ALICE, '--subject', 'Ticket 5512', '--text-file', file, '--by', RITA, '--json']);
+      expect(opened.code).toBe(0);
+      const { reference } = JSON.parse(opened.stdout);
+      const [first] = await historyEvents(e, reference);
+      expect(first).toMatchObject({ event: 'case.opened', data: { channel: 'portal', text: SAID } });
+
+      e.at('2026-09-01T10:30:00Z');
+      const acknowledged = await redress(['case', reference, 'acknowledged', 'phone', '--by', RITA]);
+      expect(acknowledged).toMatchObject({ code: 0, stdout: `${reference}: acknowledged\n` });
+      expect(await deadline(reference, 'ack')).toMatchObject({ status: 'met' });
+      expect((await historyEvents(e, reference)).filter((h) => h.event === 'acknowledged')).toEqual([{ event: 'acknowledged', actor: `staff:${RITA}`, data: { rule: 'R1', channel: 'phone' } }]);
+      // The acknowledgement email queued at opening still goes; R1 stays met once.
+      await e.runDue();
+      expect(sentTo(e, ALICE).map((m) => kindOf(m))).toEqual(['ack']);
+      expect((await historyEvents(e, reference)).filter((h) => h.event === 'acknowledged')).toHaveLength(1);
+
+      const again = await redress(['case', reference, 'acknowledged', 'phone', '--by', RITA]);
+      expect(again.code).toBe(1);
+      expect(again.stderr).toContain('the complaint was already acknowledged (2026-09-01T10:30:00.000Z); nothing to record');
+      await fs.writeFile(file, '  \n');
+      expect((await redress(['case', 'open', '--channel', 'portal', '--customer', ALICE, '--subject', 'Empty', '--text-file', file, '--by', RITA])).stderr).toBe(`redress: ${file} is empty\n`);
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('a letter and a portal ticket keep the clocks of their receipt: the 8-week ADR date runs from the letter, and the report counts each channel', async () => {
