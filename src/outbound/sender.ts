@@ -30,7 +30,7 @@ export interface Sender {
 }
 
 export interface SmtpSettings {
-  /** Pooled connections, and so sends in flight at once. */
+  /** Pooled connections, and so sends at the relay at once. */
   maxConnections: number;
   connectTimeoutMs: number;
   greetingTimeoutMs: number;
