@@ -94,6 +94,12 @@ export async function startDovecot(opts: DovecotOptions = {}): Promise<Dovecot> 
     clients.set(user, connecting);
     return connecting;
   };
+  const forget = async (user: string): Promise<void> => {
+    const cached = clients.get(user);
+    clients.delete(user);
+    const client = await cached?.catch(() => undefined);
+    client?.close();
+  };
   const doveadm = (...args: string[]) => run(DOVEADM, ['-c', conf, ...args]);
 
   return {
@@ -126,6 +132,9 @@ export async function startDovecot(opts: DovecotOptions = {}): Promise<Dovecot> 
       }
     },
     kick: async (user) => {
+      // The kick drops this helper's own connection too, and its socket may not have seen the
+      // close yet when the next append() comes: drop it first rather than race the server.
+      await forget(user);
       try {
         await doveadm('kick', user);
       } catch (err) {
@@ -133,6 +142,7 @@ export async function startDovecot(opts: DovecotOptions = {}): Promise<Dovecot> 
       }
     },
     setUidValidity: async (user, mailbox, uidValidity) => {
+      await forget(user);
       await doveadm('mailbox', 'update', '-u', user, '--uid-validity', String(uidValidity), mailbox);
     },
     uidValidity: async (user, mailbox) => {
