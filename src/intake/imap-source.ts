@@ -203,8 +203,10 @@ interface PreparedLane {
 /** Fetches a batch and, on the batch path, prepares it; a rejection waits for the caller's await (no unhandled rejection while the batch before commits). */
 function fetchBatch(ctx: DrainContext, session: Session, uids: number[]): Promise<FetchedBatch> {
   const fetched = (async (): Promise<FetchedBatch> => {
-    // Fetch the whole batch first: no other IMAP command may run inside a fetch iterator.
-    const messages = (await session.client.fetchAll(uidSet(uids), { uid: true, internalDate: true, source: true, envelope: true }, { uid: true }))
+    // Fetch the whole batch first: no other IMAP command may run inside a fetch iterator. The
+    // envelope only sorts senders into lanes; with one lane, parsing it would be wasted.
+    const envelope = ctx.opts.concurrency > 1;
+    const messages = (await session.client.fetchAll(uidSet(uids), { uid: true, internalDate: true, source: true, envelope }, { uid: true }))
       .sort((a, b) => a.uid - b.uid);
     const batch = ctx.deps.batch;
     if (!batch || messages.length === 0) return { messages };
