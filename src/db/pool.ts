@@ -35,7 +35,9 @@ export function createPool(url: string, log: Logger, max = 10, observe?: QueryOb
         parse: (v: string) => JSON.parse(v) as unknown,
       },
     },
-    connection: { application_name: 'redress' },
+    // Short queries over indexes: PostgreSQL's JIT compiles each costly query anew, and that cost
+    // more than it saved (the digest at 100k open cases: 2.9 s with it, 2.2 s without).
+    connection: { application_name: 'redress', jit: 'off' },
   }) as Sql;
 }
 
