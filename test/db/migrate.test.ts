@@ -37,8 +37,8 @@ describe('migrations', () => {
     expect(row).toEqual({ opened: { channel: 'phone', text: '[redacted]', forwarded: 'inline', received_from: 'forwarded-date' }, acknowledged: { rule: 'R1', channel: 'phone' } });
   });
 
-  it("the recipients index has no pending list: the send caps' per-address probes stay index lookups all day", async () => {
-    const [index] = await db.sql<[{ reloptions: string[] }]>`select reloptions from pg_class where relname = 'outbound_to_idx'`;
+  it("the automatic mail's recipients index has no pending list: the send caps' per-address probes stay index lookups all day", async () => {
+    const [index] = await db.sql<[{ reloptions: string[] }]>`select reloptions from pg_class where relname = 'outbound_automatic_to_idx'`;
     expect(index.reloptions).toEqual(['fastupdate=off']);
   });
 
