@@ -37,7 +37,9 @@ export async function firstStaffMessages(db: Db, caseIds: readonly bigint[]): Pr
 /**
  * What the send caps look at since `since`: automatic messages per address (RFC 3834
  * loop protection), staff alerts per sender they were about, and which alert-cap
- * summaries exist already.
+ * summaries exist already. The automatic count filters the date inside the aggregate, so
+ * that only the recipient can pick the index: by date, with statistics that have not seen
+ * today's rows, a planner reads the whole day once per address (sql/0013).
  */
 export async function sendLedger(db: Db, q: { addresses: readonly string[]; senders: readonly string[]; summaryKeys: readonly string[]; since: Date }) {
   const [automatic, alerts, keys] = await Promise.all([
@@ -46,8 +48,8 @@ export async function sendLedger(db: Db, q: { addresses: readonly string[]; send
       : db<{ address: string; n: number }[]>`
           select a.address, c.n
           from unnest(${[...q.addresses]}::text[]) as a(address),
-            lateral (select count(*)::int as n from outbound_messages o
-                     where o.to_addresses @> array[a.address] and o.automatic and o.status <> 'suppressed' and o.created_at > ${q.since}) c
+            lateral (select (count(*) filter (where o.status <> 'suppressed' and o.created_at > ${q.since}))::int as n
+                     from outbound_messages o where o.to_addresses @> array[a.address] and o.automatic) c
           where c.n > 0`,
     q.senders.length === 0
       ? []
