@@ -176,13 +176,24 @@ function translateConnectError(err: unknown, addr: MailboxAddress, withToken: bo
   });
 }
 
-/** imapflow logs at trace level to stdout unless handed a logger: its chatter goes one level down. */
-export function imapflowLogger(child: Logger): ImapFlowLogger {
+/** imapflow's levels one level down in ours; its trace (every FETCH response) is never logged. */
+const IMAPFLOW_LEVELS: Record<string, 'trace' | 'debug' | 'warn' | 'error' | undefined> = { debug: 'trace', info: 'debug', warn: 'warn', error: 'error' };
+
+/**
+ * imapflow logs at trace level to stdout unless handed a logger: its chatter goes one level
+ * down. `isLevelEnabled` lets it skip turning each response back into text for a log line
+ * that would be dropped (otherwise it does that for every line the server sends).
+ */
+export function imapflowLogger(child: Logger): ImapFlowLogger & { isLevelEnabled(level: string): boolean } {
   return {
     debug: (o) => child.trace(o),
     info: (o) => child.debug(o),
     warn: (o) => child.warn(o),
     error: (o) => child.error(o),
+    isLevelEnabled: (level) => {
+      const ours = IMAPFLOW_LEVELS[level];
+      return ours !== undefined && child.isLevelEnabled(ours);
+    },
   };
 }
 
