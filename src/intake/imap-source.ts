@@ -177,15 +177,26 @@ async function drain(ctx: DrainContext, session: Session, signal?: AbortSignal):
     for (const uid of uids) offered.add(uid);
     const slices: number[][] = [];
     for (let i = 0; i < uids.length; i += ctx.opts.batchSize) slices.push(uids.slice(i, i + ctx.opts.batchSize));
-    // The next batch is fetched (and on the batch path parsed) while this one commits: Dovecot,
-    // this process and Postgres each busy at once.
+    // The next batch is fetched (and on the batch path parsed) while this one commits, and a
+    // batch is flagged and moved while the next one commits: Dovecot, this process and Postgres
+    // each busy at once.
     let next = slices.length > 0 ? fetchBatch(ctx, session, slices[0]!) : undefined;
-    for (let i = 0; i < slices.length && next; i += 1) {
-      const batch = await next;
-      next = i + 1 < slices.length ? fetchBatch(ctx, session, slices[i + 1]!) : undefined;
-      await drainBatch(ctx, session, batch, stats, signal);
-      if (signal?.aborted) return stats;
+    let moving: Promise<void> = Promise.resolve();
+    try {
+      for (let i = 0; i < slices.length && next; i += 1) {
+        const batch = await next;
+        next = i + 1 < slices.length ? fetchBatch(ctx, session, slices[i + 1]!) : undefined;
+        const previous = moving;
+        moving = (await drainBatch(ctx, session, batch, stats, signal, previous)).moving;
+        await previous;
+        if (signal?.aborted) break;
+      }
+      await moving;
+    } finally {
+      // On a throw, the move in flight still finishes (or fails) before the session closes.
+      await moving.catch(() => undefined);
     }
+    if (signal?.aborted) return stats;
   }
 }
 
@@ -226,19 +237,35 @@ function fetchBatch(ctx: DrainContext, session: Session, uids: number[]): Promis
   return fetched;
 }
 
-async function drainBatch(ctx: DrainContext, session: Session, { messages, lanes: prepared }: FetchedBatch, stats: DrainStats, signal?: AbortSignal) {
+/**
+ * Commits a batch; returns its \Seen and MOVE, still in flight on the batch path (the caller
+ * settles it after the next batch commits). `before` is the previous batch's: a batch that
+ * falls back to one message at a time waits for it, so moves stay in UID order.
+ */
+async function drainBatch(ctx: DrainContext, session: Session, { messages, lanes: prepared }: FetchedBatch, stats: DrainStats, signal: AbortSignal | undefined, before: Promise<void>): Promise<{ moving: Promise<void> }> {
   stats.fetched += messages.length;
-  const rest = prepared ? await drainLanes(ctx, session, prepared, stats) : messages;
-  if (rest.length > 0) await drainOneAtATime(ctx, session, rest, stats, signal);
+  const done = { moving: Promise.resolve() };
+  if (prepared) {
+    const { rest, moving } = await drainLanes(ctx, session, prepared, stats);
+    if (rest.length === 0) return { moving };
+    await before;
+    await moving;
+    await drainOneAtATime(ctx, session, rest, stats, signal);
+    return done;
+  }
+  await before;
+  await drainOneAtATime(ctx, session, messages, stats, signal);
+  return done;
 }
 
 /**
  * The batch path: each lane (the batch's senders split IMAP_CONCURRENCY ways) in one
  * transaction with the cursor, the lanes side by side, then \Seen and MOVE for the UID set
- * that committed. Returns the messages of lanes that failed for good, for the caller to take
- * one at a time (a poison message is then quarantined alone).
+ * that committed, started and returned in flight. Also returns the messages of lanes that
+ * failed for good, for the caller to take one at a time (a poison message is then
+ * quarantined alone).
  */
-async function drainLanes(ctx: DrainContext, session: Session, prepared: PreparedLane[], stats: DrainStats): Promise<FetchMessageObject[]> {
+async function drainLanes(ctx: DrainContext, session: Session, prepared: PreparedLane[], stats: DrainStats): Promise<{ rest: FetchMessageObject[]; moving: Promise<void> }> {
   const { deps, addr } = ctx;
   const uidValidity = session.uidValidity;
   const results = await Promise.allSettled(
@@ -264,9 +291,15 @@ async function drainLanes(ctx: DrainContext, session: Session, prepared: Prepare
   });
   committed.sort((a, b) => a - b);
   for (const uid of committed) await deps.hooks?.afterCommit?.(uid); // a throw here is a crash: nothing gets moved
-  stats.moved += await settle(ctx, session.client, committed, []);
-  if (retryLater !== undefined) throw retryLater;
-  return rest;
+  const moving = settle(ctx, session.client, committed, []).then((n) => {
+    stats.moved += n;
+  });
+  moving.catch(() => undefined); // awaited by the caller after the next batch commits
+  if (retryLater !== undefined) {
+    await moving;
+    throw retryLater;
+  }
+  return { rest, moving };
 }
 
 /** One transaction per message, in lanes by sender: the path without a batch intake, and for a batch that failed for good. */
