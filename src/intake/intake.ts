@@ -5,7 +5,7 @@ import { persist, type EnqueueSends } from '../cases/writer.ts';
 import type { DomainDeps } from '../cases/world.ts';
 import { loadWorld } from '../cases/world-repo.ts';
 import type { Clock } from '../clock.ts';
-import type { Sql, Tx } from '../db/pool.ts';
+import { planFresh, type Sql, type Tx } from '../db/pool.ts';
 import { errorMessage, isRetryable } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { outboundByMessageIds } from '../outbound/outbox-repo.ts';
@@ -98,6 +98,7 @@ async function decideAndWrite(deps: IntakeDeps, tx: Tx, items: readonly BatchIte
   }
   deps.hooks?.beforeWrite?.(items.map((it) => it.input));
   const rows = plan.stored.map((s) => s.row);
+  await planFresh(tx, false);
   await stageLargeRaw(tx, rows);
   await persist(tx, deps.enqueue, world.changes, () => insertInbound(tx, rows));
   return plan.outcomes.map((o) => ('row' in o ? { ...o.outcome, inboundId: o.row.id } : o));
@@ -113,13 +114,14 @@ async function batchItem(input: IntakeInput, limits: IntakeLimits): Promise<Batc
   return { ...item, attached: { raw, parsed: await parseMessage(raw, limits), content: contentSha256(raw) } };
 }
 
-/** What the batch reads before deciding: stored identities, our messages and cases its thread keys name, the staff. */
+/** What the batch reads before deciding: stored identities, our messages and cases its thread keys name, the staff. These reads and the world's are planned afresh (planFresh). */
 async function readRound(tx: Tx, items: readonly BatchItem[]) {
   const messages = items.flatMap((it) => (it.parsed.ok ? [it.parsed.message] : []));
   const attached = items.flatMap((it) => (it.attached?.parsed.ok ? [it.attached.parsed.message] : []));
   const keys = messages.map(extractThreadKeys);
   const named = [...new Set([...keys.flatMap((k) => k.messageIds), ...messages.flatMap((m) => (m.deliveryReport?.originalMessageId ? [m.deliveryReport.originalMessageId] : []))])];
-  const [stored, outbound, inbound, cases, staff] = await Promise.all([
+  const [, stored, outbound, inbound, cases, staff] = await Promise.all([
+    planFresh(tx, true),
     storedIdentities(
       tx,
       [...items.map((it) => (it.parsed.ok ? it.parsed.message.identity : it.parsed.identity)), ...attached.map((m) => m.identity)],
