@@ -125,6 +125,10 @@ export interface IntakeRun {
   perSecond: number;
   /** Wall time with at least one message in the app's hands; the rest is IMAP (fetch, \Seen, MOVE). */
   inAppSeconds: number;
+  /** Share of the run the JavaScript thread was busy (event-loop utilisation): what is left when it is near 1 is CPU on that thread, not waiting. */
+  threadBusy: number;
+  /** CPU this process used during the run, all its threads (the garbage collector's helpers too). */
+  cpuSeconds: number;
   firstSlicePerSecond: number;
   lastSlicePerSecond: number;
   stats: DrainStats;
@@ -157,11 +161,25 @@ export async function drainIntake(config: Config, dovecot: Dovecot, user: string
       { sql: app.db.sql, log, process: timed.process, batch: timed.batch },
       { url: dovecot.url(user), processedFolder: config.IMAP_PROCESSED_FOLDER, pollSeconds: config.IMAP_POLL_SECONDS, batchSize: config.IMAP_BATCH_SIZE, tlsVerify: config.IMAP_TLS_VERIFY, concurrency: config.IMAP_CONCURRENCY },
     );
+    const loop = performance.eventLoopUtilization();
+    const cpu = process.cpuUsage();
     const t0 = performance.now();
     const stats = await source.drainOnce();
     const ms = since(t0);
+    const busy = performance.eventLoopUtilization(loop).utilization;
+    const used = process.cpuUsage(cpu);
     const verify = await verifyIntake(app.db.sql, before, dovecot, user, expected);
-    return { seconds: ms / 1000, perSecond: rate(stats.stored, ms), inAppSeconds: timed.busyMs() / 1000, firstSlicePerSecond: timed.sliceRate('first'), lastSlicePerSecond: timed.sliceRate('last'), stats, verify };
+    return {
+      seconds: ms / 1000,
+      perSecond: rate(stats.stored, ms),
+      inAppSeconds: timed.busyMs() / 1000,
+      threadBusy: busy,
+      cpuSeconds: (used.user + used.system) / 1e6,
+      firstSlicePerSecond: timed.sliceRate('first'),
+      lastSlicePerSecond: timed.sliceRate('last'),
+      stats,
+      verify,
+    };
   } finally {
     await app.close();
   }

@@ -42,6 +42,8 @@ interface IntakeSpread {
   perSecond: Spread;
   seconds: Spread;
   inAppSeconds: Spread;
+  threadBusy: Spread;
+  cpuSeconds: Spread;
   firstSlicePerSecond: Spread;
   lastSlicePerSecond: Spread;
   stats: DrainStats[];
@@ -195,6 +197,8 @@ function intakeSpread(runs: IntakeRun[]): IntakeSpread {
     perSecond: spread(runs.map((r) => r.perSecond)),
     seconds: spread(runs.map((r) => r.seconds), 2),
     inAppSeconds: spread(runs.map((r) => r.inAppSeconds), 2),
+    threadBusy: spread(runs.map((r) => r.threadBusy), 3),
+    cpuSeconds: spread(runs.map((r) => r.cpuSeconds), 2),
     firstSlicePerSecond: spread(runs.map((r) => r.firstSlicePerSecond)),
     lastSlicePerSecond: spread(runs.map((r) => r.lastSlicePerSecond)),
     stats: runs.map((r) => r.stats),
@@ -216,6 +220,7 @@ function printIntake(f: IntakeFigures): void {
   line('settings', `IMAP_BATCH_SIZE=${f.settings.batchSize} IMAP_CONCURRENCY=${f.settings.concurrency}; ${f.warmupMessages} messages of warm-up; fresh mailbox and database copies each run`);
   line('intake msg/s', `${showSpread(f.intake.perSecond)} (target >= ${f.targets.perSecond})`);
   line('ratio intake / baseline', `${showSpread(f.ratio)} (target >= ${f.targets.ratio}, stretch ${f.targets.stretchRatio})`);
+  line('intake: JavaScript thread busy, CPU', `${showSpread(f.intake.threadBusy)} of the run; ${showSpread(f.intake.cpuSeconds)} s of CPU in this process (all threads)`);
   line('intake rate, first slice -> last slice', `${showSpread(f.intake.firstSlicePerSecond)} -> ${showSpread(f.intake.lastSlicePerSecond)} msg/s`);
   if (f.seeded) {
     line(`seeded: intake msg/s at ${f.seeded.cases} cases`, `${showSpread(f.seeded.perSecond)} (seeded in ${f.seeded.seedSeconds} s, not measured)`);
