@@ -377,12 +377,12 @@ function toInput(mailbox: string, uidValidity: bigint, message: FetchMessageObje
 
 /** Only after commit: \Seen and move what is stored; mark what failed so it is not offered again. Returns how many moved. */
 async function settle(ctx: DrainContext, client: ImapFlow, committed: number[], failed: number[]): Promise<number> {
-  if (failed.length > 0 && !(await client.messageFlagsAdd(uidSet(failed), [FAILED_KEYWORD], { uid: true }))) {
+  if (failed.length > 0 && !(await client.messageFlagsAdd(uidSet(failed), [FAILED_KEYWORD], { uid: true, silent: true }))) {
     ctx.log.warn({ uids: failed }, `could not flag failed messages ${FAILED_KEYWORD}; they will be offered again on the next drain`);
   }
   if (committed.length === 0) return 0;
   const set = uidSet(committed);
-  if (!(await client.messageFlagsAdd(set, ['\\Seen'], { uid: true }))) {
+  if (!(await client.messageFlagsAdd(set, ['\\Seen'], { uid: true, silent: true }))) {
     throw new RedressError('imap', `could not flag messages ${set} as \\Seen`, { retryable: true });
   }
   const moved = await client.messageMove(set, ctx.opts.processedFolder, { uid: true });
