@@ -177,7 +177,7 @@ function translateConnectError(err: unknown, addr: MailboxAddress, withToken: bo
 }
 
 /** imapflow's levels one level down in ours; its trace (every FETCH response) is never logged. */
-const IMAPFLOW_LEVELS: Record<string, 'trace' | 'debug' | 'warn' | 'error' | undefined> = { debug: 'trace', info: 'debug', warn: 'warn', error: 'error' };
+const IMAPFLOW_LEVELS = { debug: 'trace', info: 'debug', warn: 'warn', error: 'error' } as const;
 
 /**
  * imapflow logs at trace level to stdout unless handed a logger: its chatter goes one level
@@ -185,15 +185,13 @@ const IMAPFLOW_LEVELS: Record<string, 'trace' | 'debug' | 'warn' | 'error' | und
  * that would be dropped (otherwise it does that for every line the server sends).
  */
 export function imapflowLogger(child: Logger): ImapFlowLogger & { isLevelEnabled(level: string): boolean } {
+  const at = (theirs: keyof typeof IMAPFLOW_LEVELS) => (o: object) => child[IMAPFLOW_LEVELS[theirs]](o);
   return {
-    debug: (o) => child.trace(o),
-    info: (o) => child.debug(o),
-    warn: (o) => child.warn(o),
-    error: (o) => child.error(o),
-    isLevelEnabled: (level) => {
-      const ours = IMAPFLOW_LEVELS[level];
-      return ours !== undefined && child.isLevelEnabled(ours);
-    },
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
+    isLevelEnabled: (level) => Object.hasOwn(IMAPFLOW_LEVELS, level) && child.isLevelEnabled(IMAPFLOW_LEVELS[level as keyof typeof IMAPFLOW_LEVELS]),
   };
 }
 
